@@ -1,0 +1,271 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/fairhands/marketplace/fault"
+	"github.com/fairhands/marketplace/store"
+)
+
+// Login lock-out: after maxFailedLogins wrong passwords in a row the account waits lockFor.
+const (
+	maxFailedLogins = 5
+	lockFor         = 15 * time.Minute
+)
+
+// Service runs sign-up, sign-in, sessions and invitations.
+type Service struct {
+	Users    *UserStore
+	Sessions *SessionStore
+	Invites  *InviteStore
+	Now      func() time.Time
+}
+
+// NewService creates the account stores and their indexes.
+func NewService(ctx context.Context, db *store.DB) (*Service, error) {
+	users, err := NewUserStore(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	sessions, err := NewSessionStore(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	invites, err := NewInviteStore(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{Users: users, Sessions: sessions, Invites: invites}, nil
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// RegisterInput is a buyer's sign-up.
+type RegisterInput struct {
+	Email    string `json:"email" validate:"required,email,max=254"`
+	Password string `json:"password" validate:"required"`
+	Name     string `json:"name" validate:"required,max=100"`
+}
+
+// Register creates a buyer account.
+func (s *Service) Register(ctx context.Context, in RegisterInput) (User, error) {
+	in.Email = NormalizeLogin(in.Email)
+	in.Name = strings.TrimSpace(in.Name)
+	if err := fault.Check(in); err != nil {
+		return User{}, err
+	}
+	if msg := ValidatePassword(in.Password); msg != "" {
+		return User{}, fault.Fields(map[string]string{"password": msg})
+	}
+	u := User{Role: RoleBuyer, Login: in.Email, Email: in.Email, Name: in.Name,
+		PasswordHash: HashPassword(in.Password), Status: StatusActive}
+	if err := s.Users.Create(ctx, &u); err != nil {
+		if errors.Is(err, ErrLoginTaken) {
+			return User{}, ErrEmailTaken
+		}
+		return User{}, err
+	}
+	return u, nil
+}
+
+// SessionMeta describes the device signing in.
+type SessionMeta struct{ IP, UserAgent string }
+
+// Login checks a login and password and opens a new session. A fresh token every time means a
+// login always rotates the session.
+func (s *Service) Login(ctx context.Context, login, password string, meta SessionMeta) (string, User, error) {
+	u, err := s.Users.ByLogin(ctx, login)
+	if errors.Is(err, ErrNotFound) {
+		CheckPassword(dummyHash(), password) // same time as a real check: no account enumeration
+		return "", User{}, ErrBadCredentials
+	}
+	if err != nil {
+		return "", User{}, err
+	}
+	now := s.now()
+	if now.Before(u.LockedUntil) {
+		return "", User{}, ErrLocked
+	}
+	if u.Status != StatusActive || u.PasswordHash == "" || !CheckPassword(u.PasswordHash, password) {
+		if u.PasswordHash != "" {
+			if err := s.Users.RecordLoginFailure(ctx, u, maxFailedLogins, lockFor); err != nil {
+				return "", User{}, err
+			}
+		}
+		return "", User{}, ErrBadCredentials
+	}
+	if u.FailedLogins > 0 || !u.LockedUntil.IsZero() {
+		if err := s.Users.ResetLoginFailures(ctx, u.ID); err != nil {
+			return "", User{}, err
+		}
+	}
+	token, err := s.NewSession(ctx, u.ID, meta)
+	if err != nil {
+		return "", User{}, err
+	}
+	return token, u, nil
+}
+
+// NewSession opens a session for a user and returns its token.
+func (s *Service) NewSession(ctx context.Context, userID string, meta SessionMeta) (string, error) {
+	token := NewToken()
+	now := s.now()
+	err := s.Sessions.Create(ctx, Session{ID: HashToken(token), UserID: userID, CreatedAt: now,
+		ExpiresAt: now.Add(SessionTTL), IP: meta.IP, UserAgent: truncate(meta.UserAgent, 200)})
+	if err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+// Authenticate returns the user behind a session token, or ErrUnauthenticated.
+func (s *Service) Authenticate(ctx context.Context, token string) (User, error) {
+	if token == "" || len(token) > 200 {
+		return User{}, ErrUnauthenticated
+	}
+	sess, err := s.Sessions.ByTokenHash(ctx, HashToken(token), s.now())
+	if err != nil {
+		return User{}, err
+	}
+	u, err := s.Users.ByID(ctx, sess.UserID)
+	if errors.Is(err, ErrNotFound) {
+		return User{}, ErrUnauthenticated
+	}
+	if err != nil {
+		return User{}, err
+	}
+	if u.Status != StatusActive {
+		return User{}, ErrUnauthenticated
+	}
+	return u, nil
+}
+
+// Logout revokes the session behind token.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	return s.Sessions.Delete(ctx, HashToken(token))
+}
+
+// LogoutEverywhere revokes every session of a user.
+func (s *Service) LogoutEverywhere(ctx context.Context, userID string) (int64, error) {
+	return s.Sessions.DeleteForUser(ctx, userID)
+}
+
+// Invite creates an invitation for an invited user and returns its token (shown once).
+func (s *Service) Invite(ctx context.Context, userID, createdBy string) (string, error) {
+	token := NewToken()
+	now := s.now()
+	err := s.Invites.Create(ctx, Invite{ID: HashToken(token), UserID: userID, CreatedBy: createdBy,
+		CreatedAt: now, ExpiresAt: now.Add(InviteTTL)})
+	if err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+// AcceptInput sets the credentials of an invited person.
+type AcceptInput struct {
+	Login    string `json:"login"`
+	Password string `json:"password"`
+}
+
+// AcceptInvite uses an invitation once: a maker chooses a login name; a coordinator logs in with
+// the email they were invited at (login may be omitted or must equal it).
+func (s *Service) AcceptInvite(ctx context.Context, token string, in AcceptInput) (User, error) {
+	in.Login = NormalizeLogin(in.Login)
+	hash := HashToken(token)
+	if len(token) > 200 {
+		return User{}, ErrInviteInvalid
+	}
+	// Validate before claiming, so a typo does not burn the link.
+	pending, err := s.peekInvite(ctx, hash)
+	if err != nil {
+		return User{}, err
+	}
+	u, err := s.Users.ByID(ctx, pending.UserID)
+	if err != nil {
+		return User{}, ErrInviteInvalid
+	}
+	if u.Status == StatusActive {
+		return User{}, ErrAlreadyRegistered
+	}
+	fields := map[string]string{}
+	if msg := ValidatePassword(in.Password); msg != "" {
+		fields["password"] = msg
+	}
+	login := in.Login
+	switch u.Role {
+	case RoleMaker:
+		if login == "" {
+			fields["login"] = "is required: choose a login name"
+		} else if msg := ValidateLoginName(login); msg != "" {
+			fields["login"] = msg
+		}
+	default:
+		if login != "" && login != u.Email {
+			fields["login"] = "log in with the email address you were invited at: " + u.Email
+		}
+		login = u.Email
+	}
+	if err := fault.Fields(fields); err != nil {
+		return User{}, err
+	}
+	if _, err := s.Invites.Claim(ctx, hash, s.now()); err != nil {
+		return User{}, err
+	}
+	if err := s.Users.Activate(ctx, u.ID, login, HashPassword(in.Password)); err != nil {
+		_ = s.Invites.Release(ctx, hash)
+		return User{}, err
+	}
+	u.Login, u.Status = login, StatusActive
+	return u, nil
+}
+
+func (s *Service) peekInvite(ctx context.Context, hash string) (Invite, error) {
+	inv, err := s.Invites.ByHash(ctx, hash)
+	if err != nil || !inv.UsedAt.IsZero() || !s.now().Before(inv.ExpiresAt) {
+		return Invite{}, ErrInviteInvalid
+	}
+	return inv, nil
+}
+
+// EnsureAdmin creates an admin with email and password if no admin exists yet. It reports
+// whether it created one.
+func (s *Service) EnsureAdmin(ctx context.Context, email, password string) (bool, error) {
+	n, err := s.Users.CountByRole(ctx, RoleAdmin)
+	if err != nil {
+		return false, err
+	}
+	if n > 0 {
+		return false, nil
+	}
+	email = NormalizeLogin(email)
+	if _, err := mail.ParseAddress(email); err != nil {
+		return false, fmt.Errorf("ADMIN_EMAIL is not an email address: %q", email)
+	}
+	if msg := ValidatePassword(password); msg != "" {
+		return false, fmt.Errorf("ADMIN_PASSWORD %s", msg)
+	}
+	u := User{Role: RoleAdmin, Login: email, Email: email, Name: "Administrator",
+		PasswordHash: HashPassword(password), Status: StatusActive}
+	if err := s.Users.Create(ctx, &u); err != nil {
+		return false, fmt.Errorf("create admin: %w", err)
+	}
+	return true, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

@@ -1,0 +1,121 @@
+// Package accounts holds the people who sign in — admins, program coordinators, makers and
+// buyers — with their credentials, sessions and invitations.
+package accounts
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/fairhands/marketplace/fault"
+)
+
+// Role says what a user may do.
+type Role string
+
+// The roles.
+const (
+	RoleAdmin       Role = "admin"
+	RoleCoordinator Role = "coordinator"
+	RoleMaker       Role = "maker"
+	RoleBuyer       Role = "buyer"
+)
+
+// Errors the account operations return.
+var (
+	ErrNotFound          = fault.New(fault.NotFound, "not_found", "account not found")
+	ErrBadCredentials    = fault.New(fault.Unauthorized, "bad_credentials", "login or password is not right")
+	ErrLocked            = fault.New(fault.TooMany, "account_locked", "too many failed logins: wait 15 minutes and try again, or ask your coordinator")
+	ErrUnauthenticated   = fault.New(fault.Unauthorized, "unauthenticated", "please log in")
+	ErrLoginTaken        = fault.New(fault.Conflict, "login_taken", "that login is already taken: choose another")
+	ErrEmailTaken        = fault.New(fault.Conflict, "email_taken", "an account with that email already exists")
+	ErrInviteInvalid     = fault.New(fault.NotFound, "invite_invalid", "this invitation link is not valid, was already used, or has expired: ask your coordinator for a new one")
+	ErrAlreadyRegistered = fault.New(fault.Conflict, "already_active", "this person already has an active account")
+)
+
+// User is a person who can sign in.
+type User struct {
+	ID           string    `bson:"_id" json:"id"`
+	Role         Role      `bson:"role" json:"role"`
+	Login        string    `bson:"login" json:"login,omitempty"`
+	Email        string    `bson:"email,omitempty" json:"email,omitempty"`
+	Name         string    `bson:"name,omitempty" json:"name,omitempty"`
+	PasswordHash string    `bson:"passwordHash,omitempty" json:"-"`
+	ProgramIDs   []string  `bson:"programIds,omitempty" json:"programIds,omitempty"`
+	MakerID      string    `bson:"makerId,omitempty" json:"makerId,omitempty"`
+	Lang         string    `bson:"lang,omitempty" json:"lang,omitempty"`
+	Status       string    `bson:"status" json:"status"` // invited, active, retired
+	FailedLogins int       `bson:"failedLogins,omitempty" json:"-"`
+	LockedUntil  time.Time `bson:"lockedUntil,omitempty" json:"-"`
+	CreatedAt    time.Time `bson:"createdAt" json:"createdAt"`
+}
+
+// User statuses.
+const (
+	StatusInvited = "invited"
+	StatusActive  = "active"
+	StatusRetired = "retired"
+)
+
+// pendingLoginPrefix fills the unique login of a maker who has not yet chosen one; it can never
+// be typed as a login because login names may not contain ':'.
+const pendingLoginPrefix = "pending:"
+
+// Actor is the authenticated caller of a request, carried through to the domains for scope checks
+// and the audit trail.
+type Actor struct {
+	UserID     string
+	Role       Role
+	ProgramIDs []string
+	MakerID    string
+	IP         string
+}
+
+// Anonymous reports whether nobody is logged in.
+func (a Actor) Anonymous() bool { return a.UserID == "" }
+
+// IsAdmin reports whether the actor is an admin.
+func (a Actor) IsAdmin() bool { return a.Role == RoleAdmin }
+
+// Coordinates reports whether the actor may manage programID: an admin, or one of its coordinators.
+func (a Actor) Coordinates(programID string) bool {
+	if a.Role == RoleAdmin {
+		return true
+	}
+	return a.Role == RoleCoordinator && programID != "" && slices.Contains(a.ProgramIDs, programID)
+}
+
+// IsMaker reports whether the actor is the maker makerID.
+func (a Actor) IsMaker(makerID string) bool {
+	return a.Role == RoleMaker && makerID != "" && a.MakerID == makerID
+}
+
+// ActorOf builds the actor for a user.
+func ActorOf(u User, ip string) Actor {
+	return Actor{UserID: u.ID, Role: u.Role, ProgramIDs: u.ProgramIDs, MakerID: u.MakerID, IP: ip}
+}
+
+var loginNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,31}$`)
+
+// NormalizeLogin lower-cases and trims a login (an email or a maker's login name).
+func NormalizeLogin(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// ValidateLoginName checks a maker's chosen login name.
+func ValidateLoginName(s string) string {
+	if !loginNameRE.MatchString(s) {
+		return "must be 3 to 32 letters, digits, dots, dashes or underscores, starting with a letter or digit"
+	}
+	return ""
+}
+
+// ValidatePassword checks a new password. Long passphrases are welcome; paste is allowed.
+func ValidatePassword(p string) string {
+	switch {
+	case len(p) < 8:
+		return "must be at least 8 characters"
+	case len(p) > 256:
+		return "must be at most 256 characters"
+	}
+	return ""
+}

@@ -1,0 +1,101 @@
+// Package api is the JSON face of the marketplace under /api/v1: routing, middleware,
+// handlers and the one table that maps domain errors to HTTP statuses.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/fairhands/marketplace/accounts"
+	"github.com/fairhands/marketplace/audit"
+	"github.com/fairhands/marketplace/programs"
+)
+
+// MaxJSONBody caps JSON request bodies.
+const MaxJSONBody = 1 << 20
+
+// Pinger reports whether the database answers.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Server holds the domain services the handlers call.
+type Server struct {
+	Logger   *slog.Logger
+	DB       Pinger
+	Accounts *accounts.Service
+	Programs *programs.Service
+	Audit    *audit.Log
+	// HSTS is on when the site is served over TLS (BASE_URL starts with https).
+	HSTS bool
+	// RateLimitScale multiplies every rate limit; 0 means 1. Tests that are not about limits raise it.
+	RateLimitScale float64
+
+	loginLimit    *keyedLimiter
+	registerLimit *keyedLimiter
+	inviteLimit   *keyedLimiter
+}
+
+// Router builds the HTTP engine with the global middleware, health checks and /api/v1. The web
+// pages mount themselves onto the same engine.
+func (s *Server) Router() *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.ForwardedByClientIP = false // behind a proxy, configure trusted proxies explicitly
+	r.Use(requestLog(s.Logger), recoverJSON(), securityHeaders(s.HSTS))
+	r.NoRoute(func(c *gin.Context) { Fail(c, errNotFoundRoute) })
+	r.NoMethod(func(c *gin.Context) { Fail(c, errMethod) })
+
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/readyz", func(c *gin.Context) {
+		if err := s.DB.Ping(c.Request.Context()); err != nil {
+			logger(c).Warn("database not reachable", "err", err.Error())
+			c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "database": "unreachable"})
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"status": "ready", "database": "ok"})
+	})
+
+	scale := s.RateLimitScale
+	if scale <= 0 {
+		scale = 1
+	}
+	lim := func(perMinute float64, burst int) *keyedLimiter {
+		return newKeyedLimiter(perMinute*scale, int(float64(burst)*scale))
+	}
+	s.loginLimit = lim(10, 10)
+	s.registerLimit = lim(5, 5)
+	s.inviteLimit = lim(10, 10)
+
+	v1 := r.Group("/api/v1", limitBody(MaxJSONBody), s.authenticate)
+	s.routes(v1)
+	return r
+}
+
+// routes lists every JSON endpoint in one place.
+func (s *Server) routes(g *gin.RouterGroup) {
+	auth := requireLogin
+	g.POST("/auth/register", s.registerLimit.limit(), s.register)
+	g.POST("/auth/login", s.loginLimit.limit(), s.login)
+	g.POST("/auth/logout", auth, s.logout)
+	g.POST("/auth/logout-all", auth, s.logoutAll)
+	g.GET("/me", auth, s.me)
+
+	g.POST("/programs", auth, s.createProgram)
+	g.GET("/programs", s.listPrograms)
+	g.GET("/programs/:id", auth, s.getProgram)
+	g.PATCH("/programs/:id", auth, s.updateProgram)
+	g.POST("/programs/:id/coordinators", auth, s.addCoordinator)
+	g.POST("/programs/:id/makers", auth, s.createMaker)
+	g.GET("/programs/:id/makers", auth, s.listMakers)
+	g.GET("/programs/:id/audit", auth, s.programAudit)
+
+	g.POST("/invites/:token/accept", s.inviteLimit.limit(), s.acceptInvite)
+
+	g.GET("/makers/:id", auth, s.getMaker)
+	g.GET("/makers/:id/public", s.getMakerPublic)
+}

@@ -1,0 +1,96 @@
+// Package app wires the marketplace together: given an open database and configuration it
+// builds every store, service and HTTP face. The command and the end-to-end tests share it, so
+// tests run exactly what production runs.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/fairhands/marketplace/accounts"
+	"github.com/fairhands/marketplace/api"
+	"github.com/fairhands/marketplace/audit"
+	"github.com/fairhands/marketplace/fieldcrypt"
+	"github.com/fairhands/marketplace/programs"
+	"github.com/fairhands/marketplace/store"
+)
+
+// Config is the configuration the services need (the command reads it from the environment).
+type Config struct {
+	BaseURL             string
+	SessionSecret       string
+	EncryptionKey       []byte
+	StripeSecretKey     string
+	StripeWebhookSecret string
+	StripeAPIURL        string
+	// RateLimitScale multiplies the request rate limits (0 means 1).
+	RateLimitScale float64
+}
+
+// App is the wired marketplace.
+type App struct {
+	Config   Config
+	DB       *store.DB
+	Logger   *slog.Logger
+	Accounts *accounts.Service
+	Programs *programs.Service
+	Audit    *audit.Log
+	API      *api.Server
+	Handler  http.Handler
+}
+
+// New builds the marketplace on db, creating indexes and running migrations.
+func New(ctx context.Context, cfg Config, db *store.DB, logger *slog.Logger) (*App, error) {
+	box, err := fieldcrypt.New(cfg.EncryptionKey)
+	if err != nil {
+		return nil, err
+	}
+	acc, err := accounts.NewService(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("accounts: %w", err)
+	}
+	auditLog, err := audit.NewLog(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	progStore, err := programs.NewStore(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("programs: %w", err)
+	}
+	progs := &programs.Service{Store: progStore, Accounts: acc, Audit: auditLog, Box: box}
+
+	a := &App{Config: cfg, DB: db, Logger: logger, Accounts: acc, Programs: progs, Audit: auditLog}
+	a.API = &api.Server{Logger: logger, DB: db, Accounts: acc, Programs: progs, Audit: auditLog,
+		HSTS: strings.HasPrefix(cfg.BaseURL, "https://"), RateLimitScale: cfg.RateLimitScale}
+	engine := a.API.Router()
+	// Browsers' cross-site unsafe requests are refused before any handler runs (CSRF); API clients
+	// that send no Sec-Fetch-Site or Origin header are unaffected.
+	a.Handler = http.NewCrossOriginProtection().Handler(engine)
+	return a, nil
+}
+
+// StartWorkers starts the background jobs (expired-session cleanup, and more as domains add
+// them) and returns a channel closed when all have stopped after ctx ends.
+func (a *App) StartWorkers(ctx context.Context) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			if _, err := a.Accounts.Sessions.DeleteExpired(ctx, time.Now().UTC()); err != nil && ctx.Err() == nil {
+				a.Logger.Warn("delete expired sessions", "err", err.Error())
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return done
+}

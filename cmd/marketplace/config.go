@@ -1,0 +1,97 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/fairhands/marketplace/app"
+	"github.com/fairhands/marketplace/fieldcrypt"
+)
+
+// config is everything read from the environment.
+type config struct {
+	Addr          string
+	BaseURL       string
+	MongoURI      string
+	Database      string
+	DataDir       string
+	AdminEmail    string
+	AdminPassword string
+	LogLevel      string
+	App           app.Config
+}
+
+func loadConfig(getenv func(string) string) (config, error) {
+	get := func(k, def string) string {
+		if v := strings.TrimSpace(getenv(k)); v != "" {
+			return v
+		}
+		return def
+	}
+	c := config{
+		Addr:          get("ADDR", "127.0.0.1:8080"),
+		MongoURI:      get("MONGODB_URI", ""),
+		Database:      get("MONGODB_DATABASE", "marketplace"),
+		DataDir:       get("DATA_DIR", "./data"),
+		AdminEmail:    get("ADMIN_EMAIL", ""),
+		AdminPassword: getenv("ADMIN_PASSWORD"),
+		LogLevel:      get("LOG_LEVEL", "info"),
+	}
+	c.BaseURL = strings.TrimRight(get("BASE_URL", "http://"+c.Addr), "/")
+	c.App = app.Config{
+		BaseURL:             c.BaseURL,
+		StripeSecretKey:     get("STRIPE_SECRET_KEY", ""),
+		StripeWebhookSecret: get("STRIPE_WEBHOOK_SECRET", ""),
+		StripeAPIURL:        get("STRIPE_API_URL", ""),
+	}
+	if (c.AdminEmail == "") != (c.AdminPassword == "") {
+		return c, errors.New("set both ADMIN_EMAIL and ADMIN_PASSWORD, or neither")
+	}
+	sessionSecret := get("SESSION_SECRET", "")
+	dataKey := get("DATA_ENCRYPTION_KEY", "")
+	embedded := c.MongoURI == ""
+	if !embedded && (sessionSecret == "" || dataKey == "") {
+		return c, errors.New("with MONGODB_URI set (production), SESSION_SECRET and DATA_ENCRYPTION_KEY are required: " +
+			"every instance must share them, and losing DATA_ENCRYPTION_KEY makes makers' private fields unreadable")
+	}
+	var err error
+	if sessionSecret == "" {
+		if sessionSecret, err = keptSecret(c.DataDir, "session-secret"); err != nil {
+			return c, err
+		}
+	}
+	if dataKey == "" {
+		if dataKey, err = keptSecret(c.DataDir, "data-encryption-key"); err != nil {
+			return c, err
+		}
+	}
+	if len(sessionSecret) < 32 {
+		return c, errors.New("SESSION_SECRET must be at least 32 characters")
+	}
+	key, err := fieldcrypt.ParseKey(dataKey)
+	if err != nil {
+		return c, err
+	}
+	c.App.SessionSecret = sessionSecret
+	c.App.EncryptionKey = key
+	return c, nil
+}
+
+// keptSecret returns a secret stored in DATA_DIR, generating it on first use (embedded mode only).
+func keptSecret(dataDir, name string) (string, error) {
+	path := filepath.Join(dataDir, name)
+	if b, err := os.ReadFile(path); err == nil {
+		return strings.TrimSpace(string(b)), nil
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return "", fmt.Errorf("create %s: %w", dataDir, err)
+	}
+	v := fieldcrypt.NewKey()
+	if err := os.WriteFile(path, []byte(v+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("keep %s: %w", name, err)
+	}
+	return v, nil
+}

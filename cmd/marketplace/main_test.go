@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// server runs `run` like the real binary and returns its base URL and a stop function that
+// cancels the context (as SIGTERM does) and waits for a clean return.
+func server(t *testing.T, env map[string]string, args ...string) (string, func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	errc := make(chan error, 1)
+	var stdout bytes.Buffer
+	go func() {
+		errc <- run(ctx, args, func(k string) string { return env[k] }, &stdout, pw)
+		pw.Close()
+	}()
+	addr := make(chan string, 1)
+	var once sync.Once
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			var line map[string]any
+			if json.Unmarshal(sc.Bytes(), &line) == nil && line["msg"] == "marketplace listening" {
+				once.Do(func() { addr <- line["addr"].(string) })
+			}
+		}
+	}()
+	select {
+	case a := <-addr:
+		return "http://" + a, func() error { cancel(); return <-errc }
+	case err := <-errc:
+		cancel()
+		t.Fatalf("server did not start: %v", err)
+	case <-time.After(60 * time.Second):
+		cancel()
+		t.Fatal("server did not start within 60 s")
+	}
+	return "", nil
+}
+
+func post(t *testing.T, url, body string) *http.Response {
+	t.Helper()
+	res, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res
+}
+
+func TestServeRestartAndSingleProcessLock(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"ADDR": "127.0.0.1:0", "DATA_DIR": dir, "ADMIN_EMAIL": "root@test.example", "ADMIN_PASSWORD": "root-password"}
+	base, stop := server(t, env)
+
+	for _, p := range []string{"/healthz", "/readyz"} {
+		res, err := http.Get(base + p)
+		if err != nil || res.StatusCode != 200 {
+			t.Fatalf("GET %s: %v %v", p, res, err)
+		}
+		res.Body.Close()
+	}
+	if res := post(t, base+"/api/v1/auth/register", `{"email":"keep@test.example","password":"keep-password","name":"Keep"}`); res.StatusCode != 201 {
+		t.Fatalf("register: %d", res.StatusCode)
+	}
+
+	// A second process on the same data directory is refused with advice.
+	err := run(context.Background(), nil, func(k string) string { return env[k] }, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "MONGODB_URI") {
+		t.Fatalf("second process: err = %v, want a refusal naming MONGODB_URI", err)
+	}
+
+	if err := stop(); err != nil {
+		t.Fatalf("graceful stop: %v", err)
+	}
+
+	base, stop = server(t, env)
+	defer stop()
+	for _, login := range []string{`{"login":"keep@test.example","password":"keep-password"}`, `{"login":"root@test.example","password":"root-password"}`} {
+		if res := post(t, base+"/api/v1/auth/login", login); res.StatusCode != 200 {
+			t.Fatalf("login after restart (%s): %d", login, res.StatusCode)
+		}
+	}
+}
+
+func TestProductionNeedsSecrets(t *testing.T) {
+	env := map[string]string{"MONGODB_URI": "mongodb://127.0.0.1:1", "DATA_DIR": t.TempDir()}
+	err := run(context.Background(), nil, func(k string) string { return env[k] }, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "DATA_ENCRYPTION_KEY") {
+		t.Fatalf("err = %v, want DATA_ENCRYPTION_KEY required", err)
+	}
+}
+
+func TestSeedDemo(t *testing.T) {
+	env := map[string]string{"DATA_DIR": t.TempDir(), "LOG_LEVEL": "warn"}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"seed"}, func(k string) string { return env[k] }, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"admin@demo.fairhands.test", "asha@demo.fairhands.test", "tara", "kavya"} {
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("seed output lacks %q:\n%s", want, out.String())
+		}
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"seed"}, func(k string) string { return env[k] }, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "skipped") {
+		t.Fatalf("second seed did not skip: %s", out.String())
+	}
+}

@@ -1,0 +1,313 @@
+package programs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/bson"
+
+	"github.com/fairhands/marketplace/accounts"
+	"github.com/fairhands/marketplace/audit"
+	"github.com/fairhands/marketplace/fault"
+	"github.com/fairhands/marketplace/fieldcrypt"
+)
+
+// Defaults for a new program.
+const (
+	DefaultProgramSharePercent = 10
+	DefaultPayeeModel          = PayeeMaker
+)
+
+// Service runs programs, coordinators and makers, with scope checks: an actor outside a program's
+// scope gets ErrNotFound, so nothing tells them the record exists.
+type Service struct {
+	Store    *Store
+	Accounts *accounts.Service
+	Audit    *audit.Log
+	Box      *fieldcrypt.Box
+	Now      func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// CreateProgram creates a program (admin only).
+func (s *Service) CreateProgram(ctx context.Context, actor accounts.Actor, in CreateInput) (Program, error) {
+	if !actor.IsAdmin() {
+		return Program{}, ErrForbidden
+	}
+	in.Name, in.City = strings.TrimSpace(in.Name), strings.TrimSpace(in.City)
+	in.Country, in.Currency = strings.ToUpper(strings.TrimSpace(in.Country)), strings.ToUpper(strings.TrimSpace(in.Currency))
+	if err := fault.Check(in); err != nil {
+		return Program{}, err
+	}
+	p := Program{ID: accounts.NewID(), Name: in.Name, City: in.City, Country: in.Country, Currency: in.Currency,
+		LivingWageHourly: in.LivingWageHourly, ProgramSharePercent: DefaultProgramSharePercent,
+		PayeeModel: DefaultPayeeModel, CreatedAt: s.now()}
+	if err := s.Store.InsertProgram(ctx, p); err != nil {
+		return Program{}, err
+	}
+	if err := s.Audit.Record(ctx, actor, "program.create", "program", p.ID, p.ID, p.Name); err != nil {
+		return Program{}, err
+	}
+	return p, nil
+}
+
+// Program returns a program the actor may manage or belongs to; ErrNotFound otherwise.
+func (s *Service) Program(ctx context.Context, actor accounts.Actor, id string) (Program, error) {
+	p, err := s.Store.Program(ctx, id)
+	if err != nil {
+		return Program{}, err
+	}
+	if actor.Coordinates(id) {
+		return p, nil
+	}
+	if actor.Role == accounts.RoleMaker {
+		if m, err := s.Store.Maker(ctx, actor.MakerID); err == nil && m.ProgramID == id {
+			return p, nil
+		}
+	}
+	return Program{}, ErrNotFound
+}
+
+// Programs lists what the actor may see: admin all, a coordinator theirs, a maker their own.
+// Others get nil (the caller shows the public directory instead).
+func (s *Service) Programs(ctx context.Context, actor accounts.Actor) ([]Program, error) {
+	switch actor.Role {
+	case accounts.RoleAdmin:
+		return s.Store.Programs(ctx, nil)
+	case accounts.RoleCoordinator:
+		return s.Store.Programs(ctx, append([]string{}, actor.ProgramIDs...))
+	case accounts.RoleMaker:
+		m, err := s.Store.Maker(ctx, actor.MakerID)
+		if err != nil {
+			return []Program{}, nil
+		}
+		return s.Store.Programs(ctx, []string{m.ProgramID})
+	}
+	return nil, nil
+}
+
+// Directory lists every program's public face, for the storefront's filters.
+func (s *Service) Directory(ctx context.Context) ([]PublicProgram, error) {
+	ps, err := s.Store.Programs(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]PublicProgram, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, p.Public())
+	}
+	return out, nil
+}
+
+// UpdateSettings changes a program's settings (its coordinators or an admin).
+func (s *Service) UpdateSettings(ctx context.Context, actor accounts.Actor, id string, in SettingsInput) (Program, error) {
+	if !actor.Coordinates(id) {
+		return Program{}, ErrNotFound
+	}
+	if err := fault.Check(in); err != nil {
+		return Program{}, err
+	}
+	set := bson.M{}
+	var changed []string
+	add := func(key string, v any) { set[key] = v; changed = append(changed, key) }
+	if in.Name != nil {
+		add("name", strings.TrimSpace(*in.Name))
+	}
+	if in.City != nil {
+		add("city", strings.TrimSpace(*in.City))
+	}
+	if in.LivingWageHourly != nil {
+		add("livingWageHourly", *in.LivingWageHourly)
+	}
+	if in.PayeeModel != nil {
+		add("payeeModel", *in.PayeeModel)
+	}
+	if in.HoldDays != nil {
+		add("holdDays", *in.HoldDays)
+	}
+	if in.ProgramSharePercent != nil {
+		add("programSharePercent", *in.ProgramSharePercent)
+	}
+	if len(set) > 0 {
+		if err := s.Store.SetProgram(ctx, id, set); err != nil {
+			return Program{}, err
+		}
+		if err := s.Audit.Record(ctx, actor, "program.settings", "program", id, id, strings.Join(changed, ",")); err != nil {
+			return Program{}, err
+		}
+	}
+	return s.Store.Program(ctx, id)
+}
+
+// AddCoordinatorInput invites a coordinator to a program.
+type AddCoordinatorInput struct {
+	Name  string `json:"name" validate:"required,min=2,max=100"`
+	Email string `json:"email" validate:"required,email,max=254"`
+}
+
+// AddCoordinator invites a coordinator (admin only). An existing coordinator with that email gets
+// the program added to their scope; the invite token is empty when they are already active.
+func (s *Service) AddCoordinator(ctx context.Context, actor accounts.Actor, programID string, in AddCoordinatorInput) (string, string, error) {
+	if !actor.IsAdmin() {
+		return "", "", ErrForbidden
+	}
+	in.Email, in.Name = accounts.NormalizeLogin(in.Email), strings.TrimSpace(in.Name)
+	if err := fault.Check(in); err != nil {
+		return "", "", err
+	}
+	if _, err := s.Store.Program(ctx, programID); err != nil {
+		return "", "", err
+	}
+	u, err := s.Accounts.Users.ByLogin(ctx, in.Email)
+	switch {
+	case errors.Is(err, accounts.ErrNotFound):
+		u = accounts.User{Role: accounts.RoleCoordinator, Login: in.Email, Email: in.Email, Name: in.Name,
+			ProgramIDs: []string{programID}, Status: accounts.StatusInvited}
+		if err := s.Accounts.Users.Create(ctx, &u); err != nil {
+			return "", "", err
+		}
+	case err != nil:
+		return "", "", err
+	case u.Role != accounts.RoleCoordinator:
+		return "", "", fault.New(fault.Conflict, "email_taken", "%s already belongs to an account that is not a coordinator", in.Email)
+	default:
+		if err := s.Accounts.Users.AddProgram(ctx, u.ID, programID); err != nil {
+			return "", "", err
+		}
+	}
+	if err := s.Audit.Record(ctx, actor, "role.grant_coordinator", "user", u.ID, programID, in.Email); err != nil {
+		return "", "", err
+	}
+	if u.Status == accounts.StatusActive {
+		return u.ID, "", nil
+	}
+	token, err := s.Accounts.Invite(ctx, u.ID, actor.UserID)
+	if err != nil {
+		return "", "", err
+	}
+	return u.ID, token, nil
+}
+
+// CreateMaker registers a maker in a program (its coordinators) and returns the maker's id and
+// an invitation token for the maker to choose a login. Consents are recorded as data.
+func (s *Service) CreateMaker(ctx context.Context, actor accounts.Actor, programID string, in CreateMakerInput) (string, string, error) {
+	if !actor.Coordinates(programID) {
+		return "", "", ErrNotFound
+	}
+	in.DisplayName, in.LegalName = strings.TrimSpace(in.DisplayName), strings.TrimSpace(in.LegalName)
+	in.Phone = strings.TrimSpace(in.Phone)
+	if err := fault.Check(in); err != nil {
+		return "", "", err
+	}
+	if _, err := s.Store.Program(ctx, programID); err != nil {
+		return "", "", err
+	}
+	if strings.EqualFold(in.DisplayName, in.LegalName) {
+		return "", "", fault.Fields(map[string]string{"displayName": "must be a chosen name, not the legal name: it is shown to the public"})
+	}
+	now := s.now()
+	consent := func(granted bool, purpose string) Consent {
+		c := Consent{Granted: granted, Purpose: purpose, CapturedBy: actor.UserID, At: now}
+		if granted {
+			c.ExpiresAt = now.Add(ConsentMaxAge)
+		}
+		return c
+	}
+	u := accounts.User{Role: accounts.RoleMaker, Status: accounts.StatusInvited}
+	u.ID = accounts.NewID()
+	u.MakerID = u.ID
+	m := Maker{ID: u.ID, ProgramID: programID, DisplayName: in.DisplayName,
+		LegalNameSealed: s.Box.Seal(in.LegalName), PhoneSealed: s.Box.Seal(in.Phone), Story: in.Story,
+		Consent: Consents{
+			PublicProfile: consent(in.Consent.PublicProfile, "show my chosen name on my products and maker page"),
+			Story:         consent(in.Consent.Story, "show my story on my maker page"),
+			WorkPhotos:    consent(in.Consent.WorkPhotos, "show photos of my work (never of me)"),
+		},
+		Status: "active", CreatedBy: actor.UserID, CreatedAt: now}
+	if err := s.Store.InsertMaker(ctx, m); err != nil {
+		return "", "", err
+	}
+	if err := s.Accounts.Users.Create(ctx, &u); err != nil {
+		return "", "", err
+	}
+	if err := s.Audit.Record(ctx, actor, "maker.create", "maker", m.ID, programID, "consent recorded"); err != nil {
+		return "", "", err
+	}
+	token, err := s.Accounts.Invite(ctx, u.ID, actor.UserID)
+	if err != nil {
+		return "", "", err
+	}
+	return m.ID, token, nil
+}
+
+// canSeeMaker reports whether actor may read the maker's private record.
+func canSeeMaker(actor accounts.Actor, m Maker) bool {
+	return actor.IsMaker(m.ID) || actor.Coordinates(m.ProgramID)
+}
+
+// MakerPrivate returns the private profile to the maker or a coordinator of their program, and
+// audits the read. Everyone else gets ErrMakerNotFound.
+func (s *Service) MakerPrivate(ctx context.Context, actor accounts.Actor, id string) (MakerPrivate, error) {
+	m, err := s.Store.Maker(ctx, id)
+	if err != nil {
+		return MakerPrivate{}, err
+	}
+	if !canSeeMaker(actor, m) {
+		return MakerPrivate{}, ErrMakerNotFound
+	}
+	legal, err := s.Box.Open(m.LegalNameSealed)
+	if err != nil {
+		return MakerPrivate{}, fmt.Errorf("open legal name: %w", err)
+	}
+	phone, err := s.Box.Open(m.PhoneSealed)
+	if err != nil {
+		return MakerPrivate{}, fmt.Errorf("open phone: %w", err)
+	}
+	if err := s.Audit.Record(ctx, actor, "maker.read_private", "maker", m.ID, m.ProgramID, ""); err != nil {
+		return MakerPrivate{}, err
+	}
+	out := MakerPrivate{ID: m.ID, ProgramID: m.ProgramID, DisplayName: m.DisplayName, LegalName: legal, Phone: phone,
+		Story: m.Story, Consent: m.Consent, Status: m.Status, StripeAccountID: m.StripeAccountID,
+		PayoutsEnabled: m.PayoutsEnabled, CreatedAt: m.CreatedAt}
+	if u, err := s.Accounts.Users.ByID(ctx, m.ID); err == nil {
+		out.AccountStatus = u.Status
+		if u.Status == accounts.StatusActive {
+			out.Login = u.Login
+		}
+	}
+	return out, nil
+}
+
+// Makers lists the private profiles of the makers the actor coordinates (no decryption: names
+// shown are display names), for dashboards.
+func (s *Service) Makers(ctx context.Context, actor accounts.Actor, programID string) ([]Maker, error) {
+	if !actor.Coordinates(programID) {
+		return nil, ErrNotFound
+	}
+	return s.Store.Makers(ctx, []string{programID})
+}
+
+// PublicMaker returns a maker's public face; a retired maker or unknown id is ErrMakerNotFound.
+func (s *Service) PublicMaker(ctx context.Context, id string) (PublicMaker, error) {
+	m, err := s.Store.Maker(ctx, id)
+	if err != nil {
+		return PublicMaker{}, err
+	}
+	if m.Status != "active" {
+		return PublicMaker{}, ErrMakerNotFound
+	}
+	p, err := s.Store.Program(ctx, m.ProgramID)
+	if err != nil {
+		return PublicMaker{}, err
+	}
+	return m.Public(p, s.now()), nil
+}
