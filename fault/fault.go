@@ -15,16 +15,16 @@ type Kind int
 // The kinds of error the domains report. Internal is the zero value, so an error that carries no
 // kind is treated as our fault, never the user's.
 const (
-	Internal     Kind = iota
-	Invalid           // the request is malformed or a field is wrong
-	Unauthorized      // no valid credentials
-	Forbidden         // authenticated, but not allowed
-	NotFound          // missing, or outside the caller's scope (no existence leak)
-	Conflict          // clashes with current state (duplicate, already used, out of stock)
-	Unprocessable     // well-formed, but a business rule refuses it
-	TooMany           // rate limited
-	Unavailable       // a dependency is down; try again later
-	TooLarge          // body or upload too large
+	Internal      Kind = iota
+	Invalid            // the request is malformed or a field is wrong
+	Unauthorized       // no valid credentials
+	Forbidden          // authenticated, but not allowed
+	NotFound           // missing, or outside the caller's scope (no existence leak)
+	Conflict           // clashes with current state (duplicate, already used, out of stock)
+	Unprocessable      // well-formed, but a business rule refuses it
+	TooMany            // rate limited
+	Unavailable        // a dependency is down; try again later
+	TooLarge           // body or upload too large
 )
 
 // Error is a domain error with a kind, a machine-readable code and a human message.

@@ -88,10 +88,10 @@ func (m Maker) Public(p Program, now time.Time) PublicMaker {
 
 // CreateMakerInput is a coordinator's registration of a maker.
 type CreateMakerInput struct {
-	DisplayName string  `json:"displayName" validate:"required,min=2,max=60"`
-	LegalName   string  `json:"legalName" validate:"required,min=2,max=120"`
-	Phone       string  `json:"phone" validate:"omitempty,max=32"`
-	Story       string  `json:"story" validate:"omitempty,max=4000"`
+	DisplayName string `json:"displayName" validate:"required,min=2,max=60"`
+	LegalName   string `json:"legalName" validate:"required,min=2,max=120"`
+	Phone       string `json:"phone" validate:"omitempty,max=32"`
+	Story       string `json:"story" validate:"omitempty,max=4000"`
 	Consent     *struct {
 		PublicProfile bool `json:"publicProfile"`
 		Story         bool `json:"story"`

@@ -81,7 +81,10 @@ func New(tb testing.TB, opts ...Option) *Env {
 
 type tbWriter struct{ tb testing.TB }
 
-func (w *tbWriter) Write(p []byte) (int, error) { w.tb.Log(strings.TrimSpace(string(p))); return len(p), nil }
+func (w *tbWriter) Write(p []byte) (int, error) {
+	w.tb.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
 
 // Response is a decoded JSON response.
 type Response struct {
