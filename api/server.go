@@ -11,7 +11,10 @@ import (
 
 	"github.com/fairhands/marketplace/accounts"
 	"github.com/fairhands/marketplace/audit"
+	"github.com/fairhands/marketplace/catalog"
+	"github.com/fairhands/marketplace/payments"
 	"github.com/fairhands/marketplace/programs"
+	"github.com/fairhands/marketplace/training"
 )
 
 // MaxJSONBody caps JSON request bodies.
@@ -29,6 +32,9 @@ type Server struct {
 	Accounts *accounts.Service
 	Programs *programs.Service
 	Audit    *audit.Log
+	Catalog  *catalog.Service
+	Training *training.Service
+	Payments *payments.Service
 	// HSTS is on when the site is served over TLS (BASE_URL starts with https).
 	HSTS bool
 	// RateLimitScale multiplies every rate limit; 0 means 1. Tests that are not about limits raise it.
@@ -98,4 +104,9 @@ func (s *Server) routes(g *gin.RouterGroup) {
 
 	g.GET("/makers/:id", auth, s.getMaker)
 	g.GET("/makers/:id/public", s.getMakerPublic)
+
+	// Each domain lists its routes in its own file.
+	s.catalogRoutes(g)
+	s.trainingRoutes(g)
+	s.paymentsRoutes(g)
 }

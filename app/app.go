@@ -9,14 +9,18 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/fairhands/marketplace/accounts"
 	"github.com/fairhands/marketplace/api"
 	"github.com/fairhands/marketplace/audit"
+	"github.com/fairhands/marketplace/catalog"
 	"github.com/fairhands/marketplace/fieldcrypt"
+	"github.com/fairhands/marketplace/payments"
 	"github.com/fairhands/marketplace/programs"
 	"github.com/fairhands/marketplace/store"
+	"github.com/fairhands/marketplace/training"
 )
 
 // Config is the configuration the services need (the command reads it from the environment).
@@ -39,8 +43,15 @@ type App struct {
 	Accounts *accounts.Service
 	Programs *programs.Service
 	Audit    *audit.Log
+	Box      *fieldcrypt.Box
+	Catalog  *catalog.Service
+	Training *training.Service
+	Payments *payments.Service
 	API      *api.Server
 	Handler  http.Handler
+
+	// workers are the background jobs the domains add while wiring; StartWorkers runs them.
+	workers []func(ctx context.Context)
 }
 
 // New builds the marketplace on db, creating indexes and running migrations.
@@ -63,10 +74,21 @@ func New(ctx context.Context, cfg Config, db *store.DB, logger *slog.Logger) (*A
 	}
 	progs := &programs.Service{Store: progStore, Accounts: acc, Audit: auditLog, Box: box}
 
-	a := &App{Config: cfg, DB: db, Logger: logger, Accounts: acc, Programs: progs, Audit: auditLog}
+	a := &App{Config: cfg, DB: db, Logger: logger, Accounts: acc, Programs: progs, Audit: auditLog, Box: box}
+	// Each domain wires itself in its own file (app/catalog.go, app/training.go, app/payments.go),
+	// in this order: training gates catalog submissions, payments sells catalog products.
+	for _, wire := range []func(context.Context) error{a.wireCatalog, a.wireTraining, a.wirePayments} {
+		if err := wire(ctx); err != nil {
+			return nil, err
+		}
+	}
 	a.API = &api.Server{Logger: logger, DB: db, Accounts: acc, Programs: progs, Audit: auditLog,
+		Catalog: a.Catalog, Training: a.Training, Payments: a.Payments,
 		HSTS: strings.HasPrefix(cfg.BaseURL, "https://"), RateLimitScale: cfg.RateLimitScale}
 	engine := a.API.Router()
+	if err := a.wireFrontend(ctx, engine); err != nil {
+		return nil, err
+	}
 	// Browsers' cross-site unsafe requests are refused before any handler runs (CSRF); API clients
 	// that send no Sec-Fetch-Site or Origin header are unaffected.
 	a.Handler = http.NewCrossOriginProtection().Handler(engine)
@@ -77,8 +99,14 @@ func New(ctx context.Context, cfg Config, db *store.DB, logger *slog.Logger) (*A
 // them) and returns a channel closed when all have stopped after ctx ends.
 func (a *App) StartWorkers(ctx context.Context) <-chan struct{} {
 	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for _, w := range a.workers {
+		wg.Add(1)
+		go func() { defer wg.Done(); w(ctx) }()
+	}
 	go func() {
 		defer close(done)
+		defer wg.Wait()
 		t := time.NewTicker(time.Hour)
 		defer t.Stop()
 		for {

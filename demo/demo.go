@@ -101,6 +101,13 @@ func Seed(ctx context.Context, a *app.App, out io.Writer) error {
 			}
 		}
 	}
+	// Each domain seeds its part in its own file (demo/catalog.go, demo/training.go).
+	if err := seedCatalog(ctx, a); err != nil {
+		return fmt.Errorf("demo products: %w", err)
+	}
+	if err := seedTraining(ctx, a); err != nil {
+		return fmt.Errorf("demo training: %w", err)
+	}
 	fmt.Fprintln(out, "Demo data created.")
 	printLogins(out)
 	return nil
@@ -122,9 +129,4 @@ func printLogins(out io.Writer) {
 		}
 		fmt.Fprintf(out, "  (%s)\n", ps.in.Name)
 	}
-}
-
-// AddProducts adds n published products spread over the demo makers, for load tests.
-func AddProducts(ctx context.Context, a *app.App, n int, out io.Writer) error {
-	return fmt.Errorf("adding products needs the catalog, which is not built yet")
 }
