@@ -145,3 +145,18 @@ func (s *UserStore) SetLang(ctx context.Context, id, lang string) error {
 	}
 	return nil
 }
+
+// Retire closes an account for good: the login is freed, the password and email removed.
+func (s *UserStore) Retire(ctx context.Context, id string) error {
+	res, err := s.db.Write(usersColl).UpdateOne(ctx, bson.M{"_id": id}, bson.M{
+		"$set":   bson.M{"status": StatusRetired, "login": "retired:" + id},
+		"$unset": bson.M{"passwordHash": "", "email": "", "name": ""},
+	})
+	if err != nil {
+		return fmt.Errorf("retire user: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

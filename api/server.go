@@ -37,6 +37,8 @@ type Server struct {
 	Payments *payments.Service
 	// HSTS is on when the site is served over TLS (BASE_URL starts with https).
 	HSTS bool
+	// MakerData lists each domain's part of a maker's data export.
+	MakerData []MakerDataSource
 	// RateLimitScale multiplies every rate limit; 0 means 1. Tests that are not about limits raise it.
 	RateLimitScale float64
 
@@ -104,6 +106,9 @@ func (s *Server) routes(g *gin.RouterGroup) {
 
 	g.GET("/makers/:id", auth, s.getMaker)
 	g.GET("/makers/:id/public", s.getMakerPublic)
+	g.PUT("/makers/:id/consent", auth, s.setConsent)
+	g.POST("/makers/:id/erase", auth, s.eraseMaker)
+	g.GET("/makers/:id/export", auth, s.exportMaker)
 
 	// Each domain lists its routes in its own file.
 	s.catalogRoutes(g)

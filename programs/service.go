@@ -29,6 +29,11 @@ type Service struct {
 	Audit    *audit.Log
 	Box      *fieldcrypt.Box
 	Now      func() time.Time
+
+	// OnMakerChanged runs after a maker's public face changes (consent, erasure).
+	OnMakerChanged []MakerHook
+	// OnErase runs when a maker's data is erased, so each domain erases its part.
+	OnErase []MakerHook
 }
 
 func (s *Service) now() time.Time {

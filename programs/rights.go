@@ -1,0 +1,127 @@
+package programs
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"go.mongodb.org/mongo-driver/bson"
+
+	"github.com/fairhands/marketplace/accounts"
+	"github.com/fairhands/marketplace/fault"
+)
+
+// RetiredName replaces the pseudonym of a maker whose data was erased.
+const RetiredName = "Former maker"
+
+// ConsentInput changes consents; nil fields stay as they are.
+type ConsentInput struct {
+	PublicProfile *bool `json:"publicProfile"`
+	Story         *bool `json:"story"`
+	WorkPhotos    *bool `json:"workPhotos"`
+}
+
+// MakerHook is told about a change to a maker that other domains must reflect at once (a
+// withdrawn consent hides the name from cached storefront pages; an erasure archives products).
+type MakerHook func(ctx context.Context, makerID string) error
+
+// SetConsent grants or withdraws a maker's consents, by the maker or a coordinator of their
+// program (recorded as acting for the maker). A grant lasts ConsentMaxAge; a withdrawal takes
+// effect at once, everywhere: the OnMakerChanged hooks run before this returns.
+func (s *Service) SetConsent(ctx context.Context, actor accounts.Actor, makerID string, in ConsentInput) (Consents, error) {
+	m, err := s.Store.Maker(ctx, makerID)
+	if err != nil {
+		return Consents{}, err
+	}
+	if !canSeeMaker(actor, m) || m.Status != "active" {
+		return Consents{}, ErrMakerNotFound
+	}
+	now := s.now()
+	set := bson.M{}
+	var changes []string
+	apply := func(key string, v *bool, cur Consent) {
+		if v == nil {
+			return
+		}
+		c := Consent{Granted: *v, Purpose: cur.Purpose, CapturedBy: actor.UserID, At: now}
+		if *v {
+			c.ExpiresAt = now.Add(ConsentMaxAge)
+		}
+		set["consent."+key] = c
+		changes = append(changes, fmt.Sprintf("%s=%t", key, *v))
+	}
+	apply("publicProfile", in.PublicProfile, m.Consent.PublicProfile)
+	apply("story", in.Story, m.Consent.Story)
+	apply("workPhotos", in.WorkPhotos, m.Consent.WorkPhotos)
+	if len(set) == 0 {
+		return Consents{}, fault.New(fault.Invalid, "nothing_to_change", "send at least one of publicProfile, story, workPhotos")
+	}
+	if err := s.Store.SetMaker(ctx, makerID, set); err != nil {
+		return Consents{}, err
+	}
+	if err := s.Audit.Record(ctx, actor, "consent.change", "maker", makerID, m.ProgramID, strings.Join(changes, ",")); err != nil {
+		return Consents{}, err
+	}
+	if err := s.notify(ctx, s.OnMakerChanged, makerID); err != nil {
+		return Consents{}, err
+	}
+	m, err = s.Store.Maker(ctx, makerID)
+	if err != nil {
+		return Consents{}, err
+	}
+	return m.Consent, nil
+}
+
+// EraseInput confirms an erasure request.
+type EraseInput struct {
+	Confirm string `json:"confirm"`
+}
+
+// Erase honours a maker's request to be forgotten: private fields are erased, the pseudonym is
+// retired, consents are withdrawn, the account is closed and its sessions revoked, and the other
+// domains erase their private data (OnErase hooks: products archived, training notes erased).
+// Money records stay, as the law requires, keyed by an id with no name attached.
+func (s *Service) Erase(ctx context.Context, actor accounts.Actor, makerID string, in EraseInput) error {
+	m, err := s.Store.Maker(ctx, makerID)
+	if err != nil {
+		return err
+	}
+	if !canSeeMaker(actor, m) || m.Status != "active" {
+		return ErrMakerNotFound
+	}
+	if in.Confirm != "ERASE" {
+		return fault.Fields(map[string]string{"confirm": `must be "ERASE": erasure cannot be undone`})
+	}
+	now := s.now()
+	withdrawn := Consent{Granted: false, CapturedBy: actor.UserID, At: now}
+	err = s.Store.SetMaker(ctx, makerID, bson.M{
+		"displayName": RetiredName, "legalName": "", "phone": "", "story": "", "status": "retired",
+		"consent": Consents{PublicProfile: withdrawn, Story: withdrawn, WorkPhotos: withdrawn},
+		"erasedAt":  now,
+	})
+	if err != nil {
+		return err
+	}
+	if err := s.Accounts.Users.Retire(ctx, makerID); err != nil {
+		return err
+	}
+	if _, err := s.Accounts.LogoutEverywhere(ctx, makerID); err != nil {
+		return err
+	}
+	if err := s.notify(ctx, s.OnErase, makerID); err != nil {
+		return err
+	}
+	if err := s.notify(ctx, s.OnMakerChanged, makerID); err != nil {
+		return err
+	}
+	return s.Audit.Record(ctx, actor, "maker.erase", "maker", makerID, m.ProgramID, "private data erased; ledger kept without name")
+}
+
+func (s *Service) notify(ctx context.Context, hooks []MakerHook, makerID string) error {
+	for _, h := range hooks {
+		if err := h(ctx, makerID); err != nil {
+			return fmt.Errorf("apply maker change: %w", err)
+		}
+	}
+	return nil
+}
