@@ -96,8 +96,8 @@ func (s *Service) Erase(ctx context.Context, actor accounts.Actor, makerID strin
 	withdrawn := Consent{Granted: false, CapturedBy: actor.UserID, At: now}
 	err = s.Store.SetMaker(ctx, makerID, bson.M{
 		"displayName": RetiredName, "legalName": "", "phone": "", "story": "", "status": "retired",
-		"consent": Consents{PublicProfile: withdrawn, Story: withdrawn, WorkPhotos: withdrawn},
-		"erasedAt":  now,
+		"consent":  Consents{PublicProfile: withdrawn, Story: withdrawn, WorkPhotos: withdrawn},
+		"erasedAt": now,
 	})
 	if err != nil {
 		return err
