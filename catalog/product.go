@@ -1,0 +1,89 @@
+// Package catalog holds the goods makers list: products with their lifecycle (draft → review →
+// published), the fair-wage floor every price must clear, photos stripped of metadata, and the
+// public storefront's search, served from an in-process read model.
+package catalog
+
+import (
+	"time"
+
+	"github.com/fairhands/marketplace/fault"
+)
+
+// Product statuses.
+const (
+	StatusDraft         = "draft"
+	StatusPendingReview = "pending_review"
+	StatusPublished     = "published"
+	StatusArchived      = "archived"
+)
+
+// Errors the catalog returns.
+var (
+	ErrNotFound   = fault.New(fault.NotFound, "not_found", "product not found")
+	ErrOutOfStock = fault.New(fault.Conflict, "out_of_stock", "not enough stock")
+)
+
+// Image is one stored photo with its renditions (EXIF-free JPEGs in several widths).
+type Image struct {
+	ID      string   `bson:"id" json:"id"`
+	URL     string   `bson:"url" json:"url"` // the largest rendition
+	Widths  []int    `bson:"widths" json:"widths"`
+	Width   int      `bson:"width" json:"width"`
+	Height  int      `bson:"height" json:"height"`
+	FileIDs []string `bson:"fileIds" json:"-"` // GridFS ids, one per width
+}
+
+// Product is a maker's listing.
+type Product struct {
+	ID            string    `bson:"_id" json:"id"`
+	MakerID       string    `bson:"makerId" json:"makerId"`
+	ProgramID     string    `bson:"programId" json:"programId"`
+	Title         string    `bson:"title" json:"title"`
+	Description   string    `bson:"description" json:"description"`
+	Category      string    `bson:"category" json:"category"`
+	Price         int64     `bson:"price" json:"price"` // minor units
+	Currency      string    `bson:"currency" json:"currency"`
+	Stock         int       `bson:"stock" json:"stock"`
+	HoursOfWork   float64   `bson:"hoursOfWork" json:"hoursOfWork"`
+	MaterialsCost int64     `bson:"materialsCost" json:"materialsCost"` // minor units
+	Status        string    `bson:"status" json:"status"`
+	Images        []Image   `bson:"images" json:"images"`
+	RejectReason  string    `bson:"rejectReason,omitempty" json:"rejectReason,omitempty"`
+	WageException string    `bson:"wageException,omitempty" json:"wageException,omitempty"`
+	CreatedAt     time.Time `bson:"createdAt" json:"createdAt"`
+	UpdatedAt     time.Time `bson:"updatedAt" json:"updatedAt"`
+	PublishedAt   time.Time `bson:"publishedAt,omitempty" json:"publishedAt,omitempty"`
+}
+
+// FeeConfig is the estimated payment fee: a percentage in basis points plus a fixed amount.
+type FeeConfig struct {
+	PercentBP int64 // 290 = 2.9%
+	Fixed     int64 // minor units
+}
+
+// WageBreakdown splits a price into what reaches the maker, materials, the program and fees.
+// The four parts always add up to the price.
+type WageBreakdown struct {
+	Maker     int64 `json:"maker"`
+	Materials int64 `json:"materials"`
+	Program   int64 `json:"program"`
+	Fees      int64 `json:"fees"`
+}
+
+// Breakdown computes the split of price. Fees and the program's share are rounded up (in the
+// maker's disfavour by at most one minor unit each, so the fair-wage check is never optimistic);
+// the maker gets the exact remainder, so the parts sum to price. Payments uses the same function,
+// so what a buyer is shown is what the ledger credits.
+func Breakdown(price, materials int64, programSharePercent int, fee FeeConfig) WageBreakdown {
+	fees := ceilDiv(price*fee.PercentBP, 10000) + fee.Fixed
+	program := ceilDiv(price*int64(programSharePercent), 100)
+	maker := price - materials - program - fees
+	return WageBreakdown{Maker: maker, Materials: materials, Program: program, Fees: fees}
+}
+
+func ceilDiv(a, b int64) int64 {
+	if a <= 0 {
+		return 0
+	}
+	return (a + b - 1) / b
+}
