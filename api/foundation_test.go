@@ -8,6 +8,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/bson"
 
+	"github.com/fairhands/marketplace/app"
 	"github.com/fairhands/marketplace/app/apptest"
 )
 
@@ -257,5 +258,19 @@ func TestRateLimits(t *testing.T) {
 	}
 	if !limited {
 		t.Fatal("15 rapid logins from one client were never rate limited")
+	}
+}
+
+func TestMetricsNeedTheToken(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t, func(c *app.Config) { c.MetricsToken = "metrics-secret" })
+	e.Must(http.StatusOK, "GET", "/readyz", "", nil)
+	e.Must(http.StatusUnauthorized, "GET", "/metrics", "", nil)
+	r := e.Must(http.StatusOK, "GET", "/metrics", "metrics-secret", nil)
+	body := string(r.Body)
+	for _, want := range []string{`http_requests_total{method="GET",route="/readyz",status="200"}`, "db_ping_duration_seconds", "go_goroutines"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
 	}
 }

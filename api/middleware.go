@@ -6,12 +6,14 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/fairhands/marketplace/accounts"
+	"github.com/fairhands/marketplace/metrics"
 )
 
 const (
@@ -27,7 +29,7 @@ var requestIDRE = regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`)
 // requestLog gives every request an id (kept from X-Request-ID when sane), a logger carrying it,
 // and one structured log line. The route template is logged, not the path, so tokens in paths
 // (order links, invitations) never reach the logs.
-func requestLog(base *slog.Logger) gin.HandlerFunc {
+func requestLog(base *slog.Logger, m *metrics.Metrics) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		id := c.GetHeader("X-Request-ID")
@@ -45,6 +47,7 @@ func requestLog(base *slog.Logger) gin.HandlerFunc {
 		if route == "" {
 			route = "unmatched"
 		}
+		m.ObserveRequest(route, c.Request.Method, strconv.Itoa(c.Writer.Status()), time.Since(start))
 		l.Info("request", "method", c.Request.Method, "route", route, "status", c.Writer.Status(),
 			"durationMs", float64(time.Since(start).Microseconds())/1000, "bytes", c.Writer.Size())
 	}

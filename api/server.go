@@ -6,12 +6,14 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/fairhands/marketplace/accounts"
 	"github.com/fairhands/marketplace/audit"
 	"github.com/fairhands/marketplace/catalog"
+	"github.com/fairhands/marketplace/metrics"
 	"github.com/fairhands/marketplace/payments"
 	"github.com/fairhands/marketplace/programs"
 	"github.com/fairhands/marketplace/training"
@@ -37,6 +39,10 @@ type Server struct {
 	Payments *payments.Service
 	// HSTS is on when the site is served over TLS (BASE_URL starts with https).
 	HSTS bool
+	// Metrics counts requests and outcomes; nil disables it.
+	Metrics *metrics.Metrics
+	// MetricsToken, when set, serves /metrics on this engine to bearers of the token.
+	MetricsToken string
 	// MakerData lists each domain's part of a maker's data export.
 	MakerData []MakerDataSource
 	// RateLimitScale multiplies every rate limit; 0 means 1. Tests that are not about limits raise it.
@@ -54,13 +60,16 @@ func (s *Server) Router() *gin.Engine {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.ForwardedByClientIP = false // behind a proxy, configure trusted proxies explicitly
-	r.Use(requestLog(s.Logger), recoverJSON(), securityHeaders(s.HSTS))
+	r.Use(requestLog(s.Logger, s.Metrics), recoverJSON(), securityHeaders(s.HSTS))
 	r.NoRoute(func(c *gin.Context) { Fail(c, errNotFoundRoute) })
 	r.NoMethod(func(c *gin.Context) { Fail(c, errMethod) })
 
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", func(c *gin.Context) {
-		if err := s.DB.Ping(c.Request.Context()); err != nil {
+		start := time.Now()
+		err := s.DB.Ping(c.Request.Context())
+		s.Metrics.ObserveDB("primary", time.Since(start))
+		if err != nil {
 			logger(c).Warn("database not reachable", "err", err.Error())
 			c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "database": "unreachable"})
 			return
@@ -75,6 +84,10 @@ func (s *Server) Router() *gin.Engine {
 	lim := func(perMinute float64, burst int) *keyedLimiter {
 		return newKeyedLimiter(perMinute*scale, int(float64(burst)*scale))
 	}
+	if s.Metrics != nil && s.MetricsToken != "" {
+		r.GET("/metrics", gin.WrapH(s.Metrics.Handler(s.MetricsToken)))
+	}
+
 	s.loginLimit = lim(10, 10)
 	s.registerLimit = lim(5, 5)
 	s.inviteLimit = lim(10, 10)

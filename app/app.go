@@ -17,6 +17,7 @@ import (
 	"github.com/fairhands/marketplace/audit"
 	"github.com/fairhands/marketplace/catalog"
 	"github.com/fairhands/marketplace/fieldcrypt"
+	"github.com/fairhands/marketplace/metrics"
 	"github.com/fairhands/marketplace/payments"
 	"github.com/fairhands/marketplace/programs"
 	"github.com/fairhands/marketplace/store"
@@ -31,6 +32,8 @@ type Config struct {
 	StripeSecretKey     string
 	StripeWebhookSecret string
 	StripeAPIURL        string
+	// MetricsToken protects /metrics on the main listener (unset: not served there).
+	MetricsToken string
 	// RateLimitScale multiplies the request rate limits (0 means 1).
 	RateLimitScale float64
 }
@@ -44,6 +47,7 @@ type App struct {
 	Programs *programs.Service
 	Audit    *audit.Log
 	Box      *fieldcrypt.Box
+	Metrics  *metrics.Metrics
 	Catalog  *catalog.Service
 	Training *training.Service
 	Payments *payments.Service
@@ -74,7 +78,8 @@ func New(ctx context.Context, cfg Config, db *store.DB, logger *slog.Logger) (*A
 	}
 	progs := &programs.Service{Store: progStore, Accounts: acc, Audit: auditLog, Box: box}
 
-	a := &App{Config: cfg, DB: db, Logger: logger, Accounts: acc, Programs: progs, Audit: auditLog, Box: box}
+	a := &App{Config: cfg, DB: db, Logger: logger, Accounts: acc, Programs: progs, Audit: auditLog, Box: box,
+		Metrics: metrics.New()}
 	// Each domain wires itself in its own file (app/catalog.go, app/training.go, app/payments.go),
 	// in this order: training gates catalog submissions, payments sells catalog products.
 	for _, wire := range []func(context.Context) error{a.wireCatalog, a.wireTraining, a.wirePayments} {
@@ -84,6 +89,7 @@ func New(ctx context.Context, cfg Config, db *store.DB, logger *slog.Logger) (*A
 	}
 	a.API = &api.Server{Logger: logger, DB: db, Accounts: acc, Programs: progs, Audit: auditLog,
 		Catalog: a.Catalog, Training: a.Training, Payments: a.Payments,
+		Metrics: a.Metrics, MetricsToken: cfg.MetricsToken,
 		HSTS: strings.HasPrefix(cfg.BaseURL, "https://"), RateLimitScale: cfg.RateLimitScale}
 	engine := a.API.Router()
 	if err := a.wireFrontend(ctx, engine); err != nil {

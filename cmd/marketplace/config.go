@@ -21,6 +21,7 @@ type config struct {
 	AdminEmail    string
 	AdminPassword string
 	LogLevel      string
+	MetricsAddr   string
 	App           app.Config
 }
 
@@ -39,6 +40,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		AdminEmail:    get("ADMIN_EMAIL", ""),
 		AdminPassword: getenv("ADMIN_PASSWORD"),
 		LogLevel:      get("LOG_LEVEL", "info"),
+		MetricsAddr:   get("METRICS_ADDR", ""),
 	}
 	c.BaseURL = strings.TrimRight(get("BASE_URL", "http://"+c.Addr), "/")
 	c.App = app.Config{
@@ -46,14 +48,18 @@ func loadConfig(getenv func(string) string) (config, error) {
 		StripeSecretKey:     get("STRIPE_SECRET_KEY", ""),
 		StripeWebhookSecret: get("STRIPE_WEBHOOK_SECRET", ""),
 		StripeAPIURL:        get("STRIPE_API_URL", ""),
+		MetricsToken:        get("METRICS_TOKEN", ""),
+	}
+	if !embeddedMode(c) && c.App.StripeSecretKey == "" && get("ALLOW_TEST_PAYMENTS", "") != "true" {
+		return c, errors.New("with MONGODB_URI set (production) and no STRIPE_SECRET_KEY, buyers could only use the test-payment page: " +
+			"set STRIPE_SECRET_KEY, or ALLOW_TEST_PAYMENTS=true for a staging site")
 	}
 	if (c.AdminEmail == "") != (c.AdminPassword == "") {
 		return c, errors.New("set both ADMIN_EMAIL and ADMIN_PASSWORD, or neither")
 	}
 	sessionSecret := get("SESSION_SECRET", "")
 	dataKey := get("DATA_ENCRYPTION_KEY", "")
-	embedded := c.MongoURI == ""
-	if !embedded && (sessionSecret == "" || dataKey == "") {
+	if !embeddedMode(c) && (sessionSecret == "" || dataKey == "") {
 		return c, errors.New("with MONGODB_URI set (production), SESSION_SECRET and DATA_ENCRYPTION_KEY are required: " +
 			"every instance must share them, and losing DATA_ENCRYPTION_KEY makes makers' private fields unreadable")
 	}
@@ -95,3 +101,6 @@ func keptSecret(dataDir, name string) (string, error) {
 	}
 	return v, nil
 }
+
+// embeddedMode reports whether the embedded store is in use (no MONGODB_URI).
+func embeddedMode(c config) bool { return c.MongoURI == "" }

@@ -2,6 +2,8 @@
 //
 //	marketplace [serve] [--demo]     run the server (the default)
 //	marketplace seed [--products N]  fill an empty store with demo data, or add N products
+//	marketplace export [--file F]    write the whole database as JSON lines (backup, move to MongoDB)
+//	marketplace import [--file F]    load such a dump into an empty database
 //
 // Configuration comes from environment variables (see README.md).
 package main
@@ -36,9 +38,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, args, getenv, stdout, stderr)
 	case "seed":
 		return seed(ctx, args, getenv, stdout, stderr)
+	case "export", "import":
+		return dump(ctx, cmd, args, getenv, stdout, stderr)
 	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, "usage: marketplace [serve [--demo]] | seed [--products N]")
+		fmt.Fprintln(stdout, "usage: marketplace [serve [--demo]] | seed [--products N] | export [--file F] | import [--file F]")
 		return nil
 	}
-	return fmt.Errorf("unknown command %q: use serve or seed", cmd)
+	return fmt.Errorf("unknown command %q: use serve, seed, export or import", cmd)
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -95,7 +96,7 @@ func TestServeRestartAndSingleProcessLock(t *testing.T) {
 }
 
 func TestProductionNeedsSecrets(t *testing.T) {
-	env := map[string]string{"MONGODB_URI": "mongodb://127.0.0.1:1", "DATA_DIR": t.TempDir()}
+	env := map[string]string{"MONGODB_URI": "mongodb://127.0.0.1:1", "DATA_DIR": t.TempDir(), "ALLOW_TEST_PAYMENTS": "true"}
 	err := run(context.Background(), nil, func(k string) string { return env[k] }, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "DATA_ENCRYPTION_KEY") {
 		t.Fatalf("err = %v, want DATA_ENCRYPTION_KEY required", err)
@@ -119,5 +120,36 @@ func TestSeedDemo(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "skipped") {
 		t.Fatalf("second seed did not skip: %s", out.String())
+	}
+}
+
+// The documented move from a pilot's embedded store to another database: export, import, serve.
+func TestExportImportMovesTheStore(t *testing.T) {
+	src := map[string]string{"DATA_DIR": t.TempDir(), "LOG_LEVEL": "warn"}
+	if err := run(context.Background(), []string{"seed"}, func(k string) string { return src[k] }, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	file := t.TempDir() + "/dump.jsonl"
+	if err := run(context.Background(), []string{"export", "--file", file}, func(k string) string { return src[k] }, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	// The target needs the same DATA_ENCRYPTION_KEY, or makers' private fields are unreadable.
+	dst := map[string]string{"DATA_DIR": t.TempDir(), "ADDR": "127.0.0.1:0"}
+	for _, k := range []string{"data-encryption-key", "session-secret"} {
+		b, err := os.ReadFile(src["DATA_DIR"] + "/" + k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst["DATA_DIR"]+"/"+k, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := run(context.Background(), []string{"import", "--file", file}, func(k string) string { return dst[k] }, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	base, stop := server(t, dst)
+	defer stop()
+	if res := post(t, base+"/api/v1/auth/login", `{"login":"tara","password":"demo-password"}`); res.StatusCode != 200 {
+		t.Fatalf("demo maker cannot log in after the move: %d", res.StatusCode)
 	}
 }

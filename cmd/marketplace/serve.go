@@ -95,6 +95,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	if cfg.MetricsAddr != "" {
+		// A separate, internal listener for Prometheus (not exposed to the internet).
+		msrv := &http.Server{Addr: cfg.MetricsAddr, Handler: a.Metrics.Handler(""), ReadHeaderTimeout: 5 * time.Second}
+		go func() {
+			if err := msrv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("metrics listener", "err", err.Error())
+			}
+		}()
+		defer msrv.Close()
+		log.Info("metrics listening", "addr", cfg.MetricsAddr)
+	}
 	log.Info("marketplace listening", "addr", ln.Addr().String(), "baseURL", cfg.BaseURL, "embedded", a.DB.Embedded)
 
 	select {
