@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gin-gonic/gin"
+
 	"github.com/fairhands/marketplace/accounts"
 	"github.com/fairhands/marketplace/api"
 	"github.com/fairhands/marketplace/audit"
@@ -53,6 +55,8 @@ type App struct {
 	Payments *payments.Service
 	API      *api.Server
 	Handler  http.Handler
+	// Engine is the router behind Handler; tests read its route list.
+	Engine *gin.Engine
 
 	// workers are the background jobs the domains add while wiring; StartWorkers runs them.
 	workers []func(ctx context.Context)
@@ -97,6 +101,7 @@ func New(ctx context.Context, cfg Config, db *store.DB, logger *slog.Logger) (*A
 	}
 	// Browsers' cross-site unsafe requests are refused before any handler runs (CSRF); API clients
 	// that send no Sec-Fetch-Site or Origin header are unaffected.
+	a.Engine = engine
 	a.Handler = http.NewCrossOriginProtection().Handler(engine)
 	return a, nil
 }
