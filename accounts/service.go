@@ -24,6 +24,9 @@ type Service struct {
 	Sessions *SessionStore
 	Invites  *InviteStore
 	Now      func() time.Time
+	// FailureDelay slows each failed login by failures × this (capped at 2 s), so guessing
+	// passwords is slow before the lock-out even starts. Zero means 250 ms.
+	FailureDelay time.Duration
 }
 
 // NewService creates the account stores and their indexes.
@@ -102,6 +105,7 @@ func (s *Service) Login(ctx context.Context, login, password string, meta Sessio
 				return "", User{}, err
 			}
 		}
+		s.slowDown(ctx, u.FailedLogins+1)
 		return "", User{}, ErrBadCredentials
 	}
 	if u.FailedLogins > 0 || !u.LockedUntil.IsZero() {
@@ -268,4 +272,16 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n]
+}
+
+func (s *Service) slowDown(ctx context.Context, failures int) {
+	step := s.FailureDelay
+	if step == 0 {
+		step = 250 * time.Millisecond
+	}
+	d := min(time.Duration(failures)*step, 2*time.Second)
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
 }

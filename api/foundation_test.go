@@ -193,6 +193,10 @@ func TestProgramsCoordinatorsMakers(t *testing.T) {
 			t.Fatalf("audited reads = %d, want 3 (maker, coordinator, admin)", reads)
 		}
 		e.Must(http.StatusNotFound, "GET", "/api/v1/programs/"+p1+"/audit", c2, nil)
+		csv := e.Must(http.StatusOK, "GET", "/api/v1/programs/"+p1+"/audit?format=csv", c1, nil)
+		if !strings.HasPrefix(string(csv.Body), "at,actorId,actorRole,action") || !strings.Contains(string(csv.Body), "maker.read_private") {
+			t.Fatalf("audit CSV: %s", csv.Body)
+		}
 		_ = c1ID
 	})
 

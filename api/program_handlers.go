@@ -1,7 +1,10 @@
 package api
 
 import (
+	"encoding/csv"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -141,10 +144,36 @@ func (s *Server) programAudit(c *gin.Context) {
 		Fail(c, programs.ErrNotFound)
 		return
 	}
-	entries, err := s.Audit.List(c.Request.Context(), audit.Query{ProgramIDs: []string{id}})
+	entries, err := s.Audit.List(c.Request.Context(), audit.Query{ProgramIDs: []string{id}, Limit: 1000})
 	if err != nil {
 		Fail(c, err)
 		return
 	}
+	if c.Query("format") == "csv" {
+		rows := [][]string{{"at", "actorId", "actorRole", "action", "recordType", "recordId", "forMakerId", "ip", "detail"}}
+		for _, e := range entries {
+			rows = append(rows, []string{e.At.Format(time.RFC3339), e.ActorID, e.ActorRole, e.Action, e.RecordType, e.RecordID, e.ForMakerID, e.IP, e.Detail})
+		}
+		writeCSV(c, "audit-"+id+".csv", rows)
+		return
+	}
 	c.JSON(http.StatusOK, gin.H{"items": entries})
+}
+
+// writeCSV sends rows as a CSV download. Cells that a spreadsheet would run as a formula are
+// prefixed with a quote (CSV injection).
+func writeCSV(c *gin.Context, filename string, rows [][]string) {
+	c.Header("Content-Type", "text/csv; charset=utf-8")
+	c.Header("Content-Disposition", `attachment; filename="`+filename+`"`)
+	c.Status(http.StatusOK)
+	w := csv.NewWriter(c.Writer)
+	for _, r := range rows {
+		for i, cell := range r {
+			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+				r[i] = "'" + cell
+			}
+		}
+		_ = w.Write(r)
+	}
+	w.Flush()
 }

@@ -63,6 +63,7 @@ func New(tb testing.TB, opts ...Option) *Env {
 	if err != nil {
 		tb.Fatalf("build app: %v", err)
 	}
+	a.Accounts.FailureDelay = 20 * time.Millisecond // the slow-down is real, but tests need not wait long
 	srv := httptest.NewServer(a.Handler)
 	wctx, cancel := context.WithCancel(context.Background())
 	done := a.StartWorkers(wctx)
