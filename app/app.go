@@ -20,6 +20,7 @@ import (
 	"github.com/fairhands/marketplace/catalog"
 	"github.com/fairhands/marketplace/fieldcrypt"
 	"github.com/fairhands/marketplace/metrics"
+	"github.com/fairhands/marketplace/notify"
 	"github.com/fairhands/marketplace/payments"
 	"github.com/fairhands/marketplace/programs"
 	"github.com/fairhands/marketplace/store"
@@ -34,6 +35,10 @@ type Config struct {
 	StripeSecretKey     string
 	StripeWebhookSecret string
 	StripeAPIURL        string
+	// SMTPURL is where e-mail goes (smtp:// or smtps://); unset writes .eml files to MailDir.
+	SMTPURL string
+	// MailDir receives the demo's e-mails when SMTPURL is unset.
+	MailDir string
 	// MetricsToken protects /metrics on the main listener (unset: not served there).
 	MetricsToken string
 	// RateLimitScale multiplies the request rate limits (0 means 1).
@@ -50,6 +55,7 @@ type App struct {
 	Audit    *audit.Log
 	Box      *fieldcrypt.Box
 	Metrics  *metrics.Metrics
+	Outbox   *notify.Outbox
 	Catalog  *catalog.Service
 	Training *training.Service
 	Payments *payments.Service
@@ -86,7 +92,7 @@ func New(ctx context.Context, cfg Config, db *store.DB, logger *slog.Logger) (*A
 		Metrics: metrics.New()}
 	// Each domain wires itself in its own file (app/catalog.go, app/training.go, app/payments.go),
 	// in this order: training gates catalog submissions, payments sells catalog products.
-	for _, wire := range []func(context.Context) error{a.wireCatalog, a.wireTraining, a.wirePayments} {
+	for _, wire := range []func(context.Context) error{a.wireNotify, a.wireCatalog, a.wireTraining, a.wirePayments} {
 		if err := wire(ctx); err != nil {
 			return nil, err
 		}
@@ -96,6 +102,7 @@ func New(ctx context.Context, cfg Config, db *store.DB, logger *slog.Logger) (*A
 		Metrics: a.Metrics, MetricsToken: cfg.MetricsToken,
 		HSTS: strings.HasPrefix(cfg.BaseURL, "https://"), RateLimitScale: cfg.RateLimitScale}
 	engine := a.API.Router()
+	a.mountDevMail(engine)
 	if err := a.wireFrontend(ctx, engine); err != nil {
 		return nil, err
 	}

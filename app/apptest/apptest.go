@@ -50,7 +50,8 @@ func New(tb testing.TB, opts ...Option) *Env {
 	db := storetest.New(tb)
 	key, _ := fieldcrypt.ParseKey(fieldcrypt.NewKey())
 	// Many requests come from one test client; limits are tested on their own with WithRateLimits.
-	cfg := app.Config{BaseURL: "http://example.test", SessionSecret: strings.Repeat("s", 32), EncryptionKey: key, RateLimitScale: 1000}
+	cfg := app.Config{BaseURL: "http://example.test", SessionSecret: strings.Repeat("s", 32), EncryptionKey: key, RateLimitScale: 1000,
+		MailDir: tb.TempDir()}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -49,6 +49,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 		StripeWebhookSecret: get("STRIPE_WEBHOOK_SECRET", ""),
 		StripeAPIURL:        get("STRIPE_API_URL", ""),
 		MetricsToken:        get("METRICS_TOKEN", ""),
+		SMTPURL:             get("SMTP_URL", ""),
+	}
+	if c.App.SMTPURL == "" {
+		c.App.MailDir = filepath.Join(c.DataDir, "mail")
 	}
 	if !embeddedMode(c) && c.App.StripeSecretKey == "" && get("ALLOW_TEST_PAYMENTS", "") != "true" {
 		return c, errors.New("with MONGODB_URI set (production) and no STRIPE_SECRET_KEY, buyers could only use the test-payment page: " +

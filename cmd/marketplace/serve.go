@@ -71,6 +71,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer closeDB()
 	log := a.Logger
+	if cfg.MongoURI != "" && cfg.App.SMTPURL == "" {
+		log.Warn("SMTP_URL is not set: e-mails are written to a folder on this instance only, not sent", "dir", cfg.App.MailDir)
+	}
 	if *withDemo {
 		if err := demo.Seed(ctx, a, stdout); err != nil {
 			return fmt.Errorf("demo data: %w", err)

@@ -1,0 +1,35 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/fairhands/marketplace/notify"
+)
+
+// wireNotify builds the e-mail outbox: SMTP when SMTP_URL is set, else .eml files in MailDir (the
+// embedded demo), listed at /dev/mail. The worker sends in the background, so a slow mail server
+// never slows a request and nothing queued is lost on restart.
+func (a *App) wireNotify(ctx context.Context) error {
+	sender, err := notify.NewSender(a.Config.SMTPURL, a.Config.MailDir)
+	if err != nil {
+		return fmt.Errorf("mail: %w", err)
+	}
+	ob, err := notify.NewOutbox(ctx, a.DB, sender, a.Logger)
+	if err != nil {
+		return fmt.Errorf("mail outbox: %w", err)
+	}
+	a.Outbox = ob
+	a.workers = append(a.workers, ob.Run)
+	return nil
+}
+
+// mountDevMail lists the demo's mails at /dev/mail, only when they go to a folder on an
+// embedded store (never in production).
+func (a *App) mountDevMail(engine *gin.Engine) {
+	if a.Config.SMTPURL == "" && a.Config.MailDir != "" && a.DB.Embedded {
+		engine.GET("/dev/mail", gin.WrapH(notify.DevHandler(a.Config.MailDir)))
+	}
+}
