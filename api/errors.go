@@ -77,6 +77,26 @@ func bindJSON(c *gin.Context, v any) bool {
 	return false
 }
 
+// bindOptionalJSON is bindJSON for endpoints whose body may be left out entirely (shared by the
+// domains' handlers: one definition for the package).
+func bindOptionalJSON(c *gin.Context, v any) bool {
+	if c.Request.Body == nil || c.Request.ContentLength == 0 {
+		return true
+	}
+	dec := json.NewDecoder(c.Request.Body)
+	dec.UseNumber()
+	err := dec.Decode(v)
+	if err == nil || errors.Is(err, io.EOF) {
+		if err == nil && dec.More() {
+			Fail(c, jsonError(errors.New("extra data after the JSON object")))
+			return false
+		}
+		return true
+	}
+	Fail(c, jsonError(err))
+	return false
+}
+
 func jsonError(err error) error {
 	var ute *json.UnmarshalTypeError
 	var se *json.SyntaxError

@@ -86,6 +86,7 @@ func securityHeaders(hsts bool) gin.HandlerFunc {
 func limitBody(n int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if c.Request.Body != nil {
+			c.Set(ctxRawBody, c.Request.Body) // upload routes apply their own, larger cap to this
 			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
 		}
 		c.Next()

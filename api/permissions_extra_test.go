@@ -6,4 +6,9 @@ func matrixCovers(path string) bool {
 }
 
 // extraRows lists the domains' routes.
-func extraRows() []row { return nil }
+func extraRows() []row {
+	var rows []row
+	rows = append(rows, catalogRows()...)
+	rows = append(rows, trainingRows()...)
+	return rows
+}

@@ -134,7 +134,8 @@ func (s *Server) getMakerPublic(c *gin.Context) {
 		Fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, m)
+	c.JSON(http.StatusOK, gin.H{"id": m.ID, "displayName": m.DisplayName, "program": m.Program, "story": m.Story,
+		"products": s.Catalog.MakerPublicProducts(c.Request.Context(), m.ID)})
 }
 
 func (s *Server) programAudit(c *gin.Context) {

@@ -97,9 +97,10 @@ func New(ctx context.Context, cfg Config, db *store.DB, logger *slog.Logger) (*A
 			return nil, err
 		}
 	}
+	a.connect()
 	a.API = &api.Server{Logger: logger, DB: db, Accounts: acc, Programs: progs, Audit: auditLog,
 		Catalog: a.Catalog, Training: a.Training, Payments: a.Payments,
-		Metrics: a.Metrics, MetricsToken: cfg.MetricsToken,
+		Metrics: a.Metrics, MetricsToken: cfg.MetricsToken, MakerData: a.makerData(),
 		HSTS: strings.HasPrefix(cfg.BaseURL, "https://"), RateLimitScale: cfg.RateLimitScale}
 	engine := a.API.Router()
 	a.mountDevMail(engine)

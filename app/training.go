@@ -1,6 +1,40 @@
 package app
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"time"
 
-// wireTraining builds the training domain (placeholder until it lands).
-func (a *App) wireTraining(ctx context.Context) error { return nil }
+	"github.com/fairhands/marketplace/training"
+)
+
+// wireTraining builds the training domain: its store and indexes, the erasure hook that removes a
+// maker's training notes and photos, and the hourly clean-up of evidence photos no sign-off used.
+func (a *App) wireTraining(ctx context.Context) error {
+	t, err := training.New(ctx, a.DB, a.Programs, a.Audit, a.Box)
+	if err != nil {
+		return fmt.Errorf("training: %w", err)
+	}
+	t.BaseURL = a.Config.BaseURL
+	a.Training = t
+	a.Programs.OnErase = append(a.Programs.OnErase, t.EraseMaker)
+	a.workers = append(a.workers, func(ctx context.Context) {
+		tick := time.NewTicker(time.Hour)
+		defer tick.Stop()
+		for {
+			n, err := t.CleanUnattachedEvidence(ctx, time.Now().UTC().Add(-24*time.Hour))
+			switch {
+			case err != nil && ctx.Err() == nil:
+				a.Logger.Warn("clean unattached evidence photos", "err", err.Error())
+			case n > 0:
+				a.Logger.Info("removed unattached evidence photos", "count", n)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+	})
+	return nil
+}

@@ -53,6 +53,13 @@ type Product struct {
 	CreatedAt     time.Time `bson:"createdAt" json:"createdAt"`
 	UpdatedAt     time.Time `bson:"updatedAt" json:"updatedAt"`
 	PublishedAt   time.Time `bson:"publishedAt,omitempty" json:"publishedAt,omitempty"`
+
+	// WageExceptionBy is the coordinator who recorded WageException; the exception covers the
+	// price, materials and hours it was granted for, and is dropped when any of them changes.
+	WageExceptionBy string `bson:"wageExceptionBy,omitempty" json:"wageExceptionBy,omitempty"`
+	// Version grows with every write; updates are compare-and-set on it, and the read model
+	// keeps the highest version it has seen, so a late poll never overwrites a newer entry.
+	Version int64 `bson:"version" json:"-"`
 }
 
 // FeeConfig is the estimated payment fee: a percentage in basis points plus a fixed amount.

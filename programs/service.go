@@ -34,6 +34,9 @@ type Service struct {
 	OnMakerChanged []MakerHook
 	// OnErase runs when a maker's data is erased, so each domain erases its part.
 	OnErase []MakerHook
+	// OnProgramChanged runs after a program's settings change (its public name and city, its
+	// share and living wage), so cached storefront pages follow at once.
+	OnProgramChanged []func(ctx context.Context, programID string) error
 }
 
 func (s *Service) now() time.Time {
@@ -148,6 +151,11 @@ func (s *Service) UpdateSettings(ctx context.Context, actor accounts.Actor, id s
 		}
 		if err := s.Audit.Record(ctx, actor, "program.settings", "program", id, id, strings.Join(changed, ",")); err != nil {
 			return Program{}, err
+		}
+		for _, h := range s.OnProgramChanged {
+			if err := h(ctx, id); err != nil {
+				return Program{}, fmt.Errorf("apply program change: %w", err)
+			}
 		}
 	}
 	return s.Store.Program(ctx, id)
