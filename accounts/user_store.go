@@ -160,3 +160,16 @@ func (s *UserStore) Retire(ctx context.Context, id string) error {
 	}
 	return nil
 }
+
+// Coordinators lists the active coordinators of a program (for notices about its work).
+func (s *UserStore) Coordinators(ctx context.Context, programID string) ([]User, error) {
+	cur, err := s.db.Read(usersColl).Find(ctx, bson.M{"role": RoleCoordinator, "status": StatusActive, "programIds": programID})
+	if err != nil {
+		return nil, fmt.Errorf("list coordinators: %w", err)
+	}
+	out := []User{}
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("list coordinators: %w", err)
+	}
+	return out, nil
+}

@@ -80,6 +80,9 @@ type Service struct {
 	// PollInterval is how often the read model looks for changes made by other instances.
 	PollInterval time.Duration
 	Now          func() time.Time
+	// OnSubmitted is told of a product newly waiting for review (to let coordinators know); its
+	// error is logged, never returned: the maker's submission has happened.
+	OnSubmitted func(ctx context.Context, p Product) error
 
 	rm       *readModel
 	imgSem   chan struct{}
@@ -749,6 +752,11 @@ func (s *Service) Submit(ctx context.Context, actor accounts.Actor, id string) (
 	if actingFor(actor, p) {
 		if err := s.audit(ctx, actor, "product.submit", p, ""); err != nil {
 			return Product{}, err
+		}
+	}
+	if s.OnSubmitted != nil {
+		if err := s.OnSubmitted(ctx, p); err != nil {
+			s.Logger.Warn("tell coordinators of a listing to review", "product", p.ID, "err", err.Error())
 		}
 	}
 	return p, nil
