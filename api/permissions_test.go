@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/fairhands/marketplace/app/apptest"
+	"github.com/fairhands/marketplace/payments/stripetest"
 )
 
 // The roles of the permission matrix. "maker" owns the resources under test, "otherMaker" is a
@@ -30,7 +31,7 @@ type world struct {
 }
 
 func newWorld(t *testing.T) *world {
-	e := apptest.New(t)
+	e := apptest.New(t, withStripe(stripetest.Start(t)))
 	w := &world{e: e, tokens: map[string]string{"admin": e.AdminToken}, fixtures: map[string]string{}}
 	w.progA, w.progB = e.Program("Program A"), e.Program("Program B")
 	w.coordAID, w.tokens["coordinator"] = e.Coordinator(w.progA)
@@ -45,6 +46,12 @@ func newWorld(t *testing.T) *world {
 type multipartFile struct {
 	field, name string
 	data        []byte
+}
+
+// signedEvent is a Stripe event body sent with its Stripe-Signature header.
+type signedEvent struct {
+	payload   []byte
+	signature string
 }
 
 // row is one route of the matrix: allow lists the roles that must succeed (2xx or a redirect
@@ -200,6 +207,15 @@ func TestPermissionMatrix(t *testing.T) {
 
 func send(t *testing.T, w *world, method, path, token string, body any) apptest.Response {
 	t.Helper()
+	if ev, ok := body.(signedEvent); ok {
+		req, _ := http.NewRequest(method, w.e.Server.URL+path, bytes.NewReader(ev.payload))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Stripe-Signature", ev.signature)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		return w.e.Send(req)
+	}
 	mf, ok := body.(multipartFile)
 	if !ok {
 		return w.e.Do(method, path, token, body)

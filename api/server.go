@@ -64,6 +64,7 @@ func (s *Server) Router() *gin.Engine {
 	r.NoRoute(func(c *gin.Context) { Fail(c, errNotFoundRoute) })
 	r.NoMethod(func(c *gin.Context) { Fail(c, errMethod) })
 
+	s.MountTestPayment(r)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", func(c *gin.Context) {
 		start := time.Now()

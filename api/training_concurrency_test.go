@@ -83,8 +83,9 @@ func (f trEarnings) EarnedByMaker(_ context.Context, ids []string) (map[string]i
 	return out, nil
 }
 
-// TestTrainingReportIncome: with payments wired (here a stand-in for the payments service, which
-// is built separately), the report puts marketplace income beside each maker's outcome.
+// TestTrainingReportIncome: the report omits income without a source of earnings, and puts
+// marketplace income beside each maker's outcome with one (a fixed stand-in here, so the figures
+// are exact; the payments flow tests cover real earnings).
 func TestTrainingReportIncome(t *testing.T) {
 	t.Parallel()
 	w := newTrWorld(t)
@@ -94,6 +95,9 @@ func TestTrainingReportIncome(t *testing.T) {
 	w.signOff(en, ms[0], w.c1, map[string]any{"completedOn": trDay(-100)})
 
 	svc := w.e.App.Training
+	wired := svc.Earnings // the app wires payments in; first see the report without it
+	svc.Earnings = nil
+	defer func() { svc.Earnings = wired }()
 	r, err := svc.ProgramReport(ctx, w.e.Actor(w.c1ID), w.p1)
 	if err != nil {
 		t.Fatal(err)
@@ -102,7 +106,6 @@ func TestTrainingReportIncome(t *testing.T) {
 		t.Fatalf("without payments the income is omitted: %+v", r.Makers)
 	}
 	svc.Earnings = trEarnings{w.m1: 1234500}
-	defer func() { svc.Earnings = nil }()
 	r, err = svc.ProgramReport(ctx, w.e.Actor(w.c1ID), w.p1)
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,8 @@ import (
 	"github.com/fairhands/marketplace/api"
 	"github.com/fairhands/marketplace/catalog"
 	"github.com/fairhands/marketplace/notify"
+	"github.com/fairhands/marketplace/payments"
+	"github.com/fairhands/marketplace/programs"
 )
 
 // system is the actor for reads the app makes on a person's behalf (their own data export);
@@ -22,6 +24,80 @@ func (a *App) connect() {
 	a.Programs.OnMakerChanged = append(a.Programs.OnMakerChanged, a.Catalog.InvalidateMaker)
 	a.Programs.OnProgramChanged = append(a.Programs.OnProgramChanged, a.Catalog.InvalidateProgram)
 	a.Catalog.OnSubmitted = a.mailListingToReview
+	a.Training.Earnings = a.Payments
+}
+
+// mailOrderEvent tells the buyer what happened to their order (paid, shipped, refunded) and, on
+// payment, asks the coordinators of each program in the order to prepare its items. A failure to
+// queue is logged: the order itself has changed either way.
+func (a *App) mailOrderEvent(ctx context.Context, event string, o payments.Order, orderURL string, detail map[string]any) {
+	if err := a.queueOrderMails(ctx, event, o, orderURL, detail); err != nil {
+		a.Logger.Warn("queue order e-mail", "event", event, "order", o.ID, "err", err.Error())
+	}
+}
+
+func (a *App) queueOrderMails(ctx context.Context, event string, o payments.Order, orderURL string, detail map[string]any) error {
+	if o.Channel != payments.ChannelOnline {
+		return nil // counter and fair sales have no buyer e-mail
+	}
+	lang := ""
+	if o.BuyerID != "" {
+		if u, err := a.Accounts.Users.ByID(ctx, o.BuyerID); err == nil {
+			lang = u.Lang
+		}
+	}
+	number := o.ID[len(o.ID)-8:]
+	now := time.Now().UTC()
+	items := make([]notify.Item, 0, len(o.Items))
+	byProgram := map[string][]notify.Item{}
+	for _, it := range o.Items {
+		name := programs.AnonymousName
+		if m, err := a.Programs.Store.Maker(ctx, it.MakerID); err == nil {
+			if p, err := a.Programs.Store.Program(ctx, m.ProgramID); err == nil {
+				name = m.Public(p, now).DisplayName
+			}
+		}
+		ni := notify.Item{Title: it.Title, MakerDisplayName: name, Quantity: it.Quantity, UnitPrice: it.UnitPrice}
+		items = append(items, ni)
+		byProgram[it.ProgramID] = append(byProgram[it.ProgramID], ni)
+	}
+	buyer := func(template, key string, data map[string]any) error {
+		if o.Email == "" || orderURL == "" {
+			return nil
+		}
+		data["orderNumber"], data["orderURL"] = number, orderURL
+		return a.Outbox.Enqueue(ctx, notify.Message{To: o.Email, Lang: lang, Template: template, Key: key, Data: data})
+	}
+	switch event {
+	case "paid":
+		if err := buyer(notify.OrderConfirmation, "order_paid:"+o.ID, map[string]any{"items": items, "total": o.Total, "currency": o.Currency}); err != nil {
+			return err
+		}
+		for programID, its := range byProgram {
+			prog, err := a.Programs.Store.Program(ctx, programID)
+			if err != nil {
+				return err
+			}
+			coords, err := a.Accounts.Users.Coordinators(ctx, programID)
+			if err != nil {
+				return err
+			}
+			for _, c := range coords {
+				err := a.Outbox.Enqueue(ctx, notify.Message{To: c.Email, Lang: c.Lang, Template: notify.CoordinatorNewOrder,
+					Key: "order_paid:" + o.ID + ":" + c.ID,
+					Data: map[string]any{"orderNumber": number, "program": prog.Name, "items": its, "currency": o.Currency,
+						"orderURL": a.Config.BaseURL + "/coordinator/programs/" + programID}})
+				if err != nil {
+					return err
+				}
+			}
+		}
+	case "shipped":
+		return buyer(notify.OrderShipped, "order_shipped:"+o.ID, map[string]any{"trackingNumber": o.TrackingNumber, "carrier": o.Carrier})
+	case "refunded":
+		return buyer(notify.OrderRefunded, fmt.Sprintf("refund:%s:%v", o.ID, detail["key"]), map[string]any{"amount": detail["amount"], "currency": o.Currency})
+	}
+	return nil
 }
 
 // mailListingToReview tells the program's coordinators that a listing waits for their review.
@@ -60,5 +136,6 @@ func (a *App) makerData() []api.MakerDataSource {
 			return a.Catalog.MakerProducts(ctx, system, id)
 		}},
 		{Name: "training", Load: a.Training.ExportMaker},
+		{Name: "earnings", Load: a.Payments.MakerExport},
 	}
 }

@@ -1,6 +1,42 @@
 package app
 
-import "context"
+import (
+	"context"
+	"fmt"
 
-// wirePayments builds the payments domain (placeholder until it lands).
-func (a *App) wirePayments(ctx context.Context) error { return nil }
+	"github.com/fairhands/marketplace/payments"
+)
+
+// wirePayments builds orders, the ledger and Stripe on the catalog and programs, and adds the
+// ledger worker (transfers, reversals) and the job that releases unpaid reservations. Without
+// STRIPE_SECRET_KEY checkout runs on the app's own test-payment page; the command refuses that
+// mode in production unless told to (see cmd/marketplace).
+func (a *App) wirePayments(ctx context.Context) error {
+	cfg := payments.Config{
+		StripeSecretKey:     a.Config.StripeSecretKey,
+		StripeWebhookSecret: a.Config.StripeWebhookSecret,
+		StripeAPIURL:        a.Config.StripeAPIURL,
+		BaseURL:             a.Config.BaseURL,
+		Fees:                a.Catalog.Fees,
+		Logger:              a.Logger,
+		BuyerEmail: func(ctx context.Context, userID string) (string, error) {
+			u, err := a.Accounts.Users.ByID(ctx, userID)
+			return u.Email, err
+		},
+		SealToken: a.Box.Seal,
+		OpenToken: a.Box.Open,
+		OnOrder:   a.mailOrderEvent,
+	}
+	svc, err := payments.New(ctx, cfg, a.DB, a.Catalog, a.Programs.Store, a.Audit)
+	if err != nil {
+		return fmt.Errorf("payments: %w", err)
+	}
+	if svc.TestMode() {
+		a.Logger.Warn("STRIPE_SECRET_KEY is not set: checkout uses the built-in TEST payment page and no real money moves")
+	} else if a.Config.StripeWebhookSecret == "" {
+		a.Logger.Warn("STRIPE_WEBHOOK_SECRET is not set: Stripe events are refused, so orders will not be marked paid")
+	}
+	a.Payments = svc
+	a.workers = append(a.workers, svc.TransferWorker, svc.ReservationWorker)
+	return nil
+}
