@@ -1,2 +1,151 @@
-// Package frontend is being built; this placeholder lets the wiring compile.
+// Package frontend is the HTML face of the marketplace: server-rendered pages for buyers, makers,
+// coordinators and admins, in English, Hindi and Bengali. Every core task works without
+// JavaScript (forms post and redirect); templates, styles and the one small script are embedded
+// and served by the app itself, so no visitor's address leaks to a third party and the strict
+// Content-Security-Policy holds (no inline styles or scripts anywhere).
 package frontend
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/fairhands/marketplace/accounts"
+	"github.com/fairhands/marketplace/audit"
+	"github.com/fairhands/marketplace/catalog"
+	"github.com/fairhands/marketplace/payments"
+	"github.com/fairhands/marketplace/programs"
+	"github.com/fairhands/marketplace/training"
+)
+
+// Deps are the services and settings the pages use; the app wires them.
+type Deps struct {
+	Logger   *slog.Logger
+	Accounts *accounts.Service
+	Programs *programs.Service
+	Audit    *audit.Log
+	Catalog  *catalog.Service
+	Training *training.Service
+	Payments *payments.Service
+	// BaseURL is the public address, for invitation links and canonical URLs.
+	BaseURL string
+	// SessionSecret signs the guest cart cookie.
+	SessionSecret string
+	// RateLimitScale multiplies the login rate limit (0 means 1), as for the API.
+	RateLimitScale float64
+}
+
+// Site serves the pages. Build it with New and mount it with Mount.
+type Site struct {
+	Deps
+	tr        *translator
+	pages     map[string]*pageTemplate
+	static    map[string]*asset
+	secure    bool
+	loginRate *keyedLimiter
+}
+
+// New parses the templates and loads the catalogues and static files once, so a mistake in any of
+// them stops start-up instead of failing a visitor.
+func New(d Deps) (*Site, error) {
+	if len(d.SessionSecret) < 16 {
+		return nil, fmt.Errorf("frontend: session secret too short")
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	tr, err := newTranslator()
+	if err != nil {
+		return nil, fmt.Errorf("frontend translations: %w", err)
+	}
+	s := &Site{Deps: d, tr: tr, secure: strings.HasPrefix(d.BaseURL, "https://")}
+	if s.static, err = loadStatic(); err != nil {
+		return nil, fmt.Errorf("frontend static files: %w", err)
+	}
+	if s.pages, err = parseTemplates(s); err != nil {
+		return nil, fmt.Errorf("frontend templates: %w", err)
+	}
+	scale := d.RateLimitScale
+	if scale <= 0 {
+		scale = 1
+	}
+	s.loginRate = newKeyedLimiter(10*scale, int(10*scale))
+	return s, nil
+}
+
+// Mount registers the pages on the engine. Every route is explicit: the engine's NoRoute answers
+// JSON for the API, and the pages render their own HTML 404.
+func (s *Site) Mount(r *gin.Engine) {
+	r.GET("/static/:name", s.serveStatic)
+	r.GET("/favicon.ico", s.favicon)
+	r.GET("/robots.txt", s.robots)
+
+	g := r.Group("", s.begin)
+	// Buyers and everyone.
+	g.GET("/", s.home)
+	g.GET("/products", s.products)
+	g.GET("/products/:id", s.product)
+	g.GET("/makers/:id", s.makerPage)
+	g.GET("/cart", s.cart)
+	g.POST("/cart", s.cartUpdate)
+	g.POST("/checkout", s.checkout)
+	g.GET("/orders/:token", s.order)
+	g.GET("/impact", s.impact)
+	g.GET("/verify", s.verifyForm)
+	g.GET("/verify/:code", s.verify)
+	g.GET("/login", s.loginForm)
+	g.POST("/login", s.login)
+	g.POST("/logout", s.logout)
+	g.GET("/invite/:token", s.inviteForm)
+	g.POST("/invite/:token", s.inviteAccept)
+	g.GET("/account", s.need(), s.account)
+	g.POST("/account/language", s.need(), s.setLanguage)
+	g.POST("/account/logout-everywhere", s.need(), s.logoutEverywhere)
+
+	// Makers.
+	m := g.Group("/maker", s.need(accounts.RoleMaker))
+	m.GET("", s.makerHome)
+	m.GET("/products/new", s.makerProductForm)
+	m.POST("/products", s.makerProductCreate)
+	m.GET("/products/:id", s.makerProductView)
+	m.POST("/products/:id", s.makerProductUpdate)
+	m.POST("/products/:id/photos", s.makerProductPhoto)
+	m.POST("/products/:id/submit", s.makerProductSubmit)
+	m.POST("/payouts", s.makerPayouts)
+
+	// Coordinators (admins may use these pages too).
+	co := g.Group("/coordinator", s.need(accounts.RoleCoordinator, accounts.RoleAdmin))
+	co.GET("", s.coordHome)
+	co.GET("/programs/:id", s.coordDashboard)
+	co.POST("/programs/:id/settings", s.coordSettings)
+	co.POST("/programs/:id/payouts", s.coordProgramPayouts)
+	co.GET("/programs/:id/makers/new", s.coordMakerForm)
+	co.POST("/programs/:id/makers", s.coordMakerCreate)
+	co.GET("/programs/:id/review", s.coordReviewQueue)
+	co.GET("/programs/:id/training", s.coordTraining)
+	co.POST("/programs/:id/attendance", s.coordAttendance)
+	co.GET("/programs/:id/reports", s.coordReports)
+	co.GET("/programs/:id/reports/:kind", s.coordReportCSV)
+	co.POST("/orders/:id/ship", s.coordShip)
+	co.GET("/makers/:id", s.coordMaker)
+	co.POST("/makers/:id/private", s.coordMakerPrivate)
+	co.POST("/makers/:id/invite", s.coordMakerReinvite)
+	co.GET("/makers/:id/products/new", s.coordProductForm)
+	co.POST("/makers/:id/products", s.coordProductCreate)
+	co.POST("/makers/:id/milestones", s.coordMilestone)
+	co.GET("/products/:id", s.coordProduct)
+	co.POST("/products/:id", s.coordProductUpdate)
+	co.POST("/products/:id/photos", s.coordProductPhoto)
+	co.POST("/products/:id/submit", s.coordProductSubmit)
+	co.POST("/products/:id/approve", s.coordApprove)
+	co.POST("/products/:id/reject", s.coordReject)
+
+	// Admin.
+	ad := g.Group("/admin", s.need(accounts.RoleAdmin))
+	ad.GET("", s.adminHome)
+	ad.POST("/programs", s.adminCreateProgram)
+	ad.GET("/programs/:id", s.adminProgram)
+	ad.POST("/programs/:id/coordinators", s.adminAddCoordinator)
+}

@@ -1,0 +1,232 @@
+package frontend
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/fairhands/marketplace/accounts"
+	"github.com/fairhands/marketplace/api"
+)
+
+// homeFor is where each role lands after signing in.
+func homeFor(r accounts.Role) string {
+	switch r {
+	case accounts.RoleAdmin:
+		return "/admin"
+	case accounts.RoleCoordinator:
+		return "/coordinator"
+	case accounts.RoleMaker:
+		return "/maker"
+	}
+	return "/"
+}
+
+func (s *Site) loginForm(c *gin.Context) {
+	st := stateOf(c)
+	if st.LoggedIn {
+		c.Redirect(http.StatusSeeOther, homeFor(st.User.Role))
+		return
+	}
+	p := s.page(c, st.L.T("login_title"))
+	p.Form["next"] = safeNext(c.Query("next"))
+	s.render(c, http.StatusOK, "login", p)
+}
+
+func (s *Site) login(c *gin.Context) {
+	st := stateOf(c)
+	l := st.L
+	p := s.page(c, l.T("login_title"))
+	login, password := strings.TrimSpace(c.PostForm("login")), c.PostForm("password")
+	p.Form["login"], p.Form["next"] = login, safeNext(c.PostForm("next"))
+	if login == "" {
+		p.Errors["login"] = l.T("login_need_login")
+	}
+	if password == "" {
+		p.Errors["password"] = l.T("login_need_password")
+	}
+	if len(p.Errors) > 0 {
+		p.Errors["_"] = l.T("error_fix_fields")
+		s.render(c, http.StatusBadRequest, "login", p)
+		return
+	}
+	if !s.loginRate.allow("ip:" + c.ClientIP()) {
+		c.Header("Retry-After", "60")
+		p.Errors["_"] = l.T("err_rate_limited")
+		s.render(c, http.StatusTooManyRequests, "login", p)
+		return
+	}
+	token, u, err := s.Accounts.Login(c.Request.Context(), login, password,
+		accounts.SessionMeta{IP: c.ClientIP(), UserAgent: c.Request.UserAgent()})
+	if err != nil {
+		status := http.StatusUnauthorized
+		switch {
+		case errors.Is(err, accounts.ErrLocked):
+			status = http.StatusTooManyRequests
+		case !errors.Is(err, accounts.ErrBadCredentials):
+			s.fail(c, err)
+			return
+		}
+		p.Errors["_"] = s.errText(l, err)
+		s.render(c, status, "login", p)
+		return
+	}
+	s.startSession(c, token)
+	// A language chosen before signing in carries over to the account.
+	if ck, err := c.Cookie(langCookie); err == nil && supported(ck) && ck != u.Lang {
+		_ = s.Accounts.Users.SetLang(c.Request.Context(), u.ID, ck)
+	} else if err != nil && supported(u.Lang) {
+		s.setCookie(c, langCookie, u.Lang, yearLong, false)
+	}
+	to := homeFor(u.Role)
+	if n := p.Form["next"]; n != "" {
+		to = n
+	}
+	c.Redirect(http.StatusSeeOther, to)
+}
+
+// startSession sets the session cookie the API also accepts.
+func (s *Site) startSession(c *gin.Context, token string) {
+	s.setCookie(c, api.SessionCookie, token, accounts.SessionTTL, true)
+}
+
+func (s *Site) logout(c *gin.Context) {
+	st := stateOf(c)
+	if st.LoggedIn {
+		if err := s.Accounts.Logout(c.Request.Context(), st.Token); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	s.clearSession(c)
+	s.redirectFlash(c, "/", "logged_out")
+}
+
+func (s *Site) logoutEverywhere(c *gin.Context) {
+	st := stateOf(c)
+	if _, err := s.Accounts.LogoutEverywhere(c.Request.Context(), st.User.ID); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.clearSession(c)
+	s.redirectFlash(c, "/login", "logged_out_everywhere")
+}
+
+// account shows the language choice and "log out on every phone" (for a lost phone).
+func (s *Site) account(c *gin.Context) {
+	st := stateOf(c)
+	p := s.page(c, st.L.T("account_title"))
+	p.Maker = st.User.Role == accounts.RoleMaker
+	s.render(c, http.StatusOK, "account", p)
+}
+
+func (s *Site) setLanguage(c *gin.Context) {
+	st := stateOf(c)
+	lang := c.PostForm("lang")
+	if !supported(lang) {
+		s.fail(c, errBadForm)
+		return
+	}
+	if err := s.Accounts.Users.SetLang(c.Request.Context(), st.User.ID, lang); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.setCookie(c, langCookie, lang, yearLong, false)
+	s.redirectFlash(c, "/account", "saved")
+}
+
+// inviteView describes an invitation on its acceptance page.
+type inviteView struct {
+	Token string
+	Maker bool
+	Email string
+}
+
+// invite loads what the acceptance form needs; an unusable link is ErrInviteInvalid.
+func (s *Site) invite(c *gin.Context) (inviteView, error) {
+	token := c.Param("token")
+	inv, err := s.Accounts.Invites.ByHash(c.Request.Context(), accounts.HashToken(token))
+	if err != nil {
+		return inviteView{}, err
+	}
+	if !inv.UsedAt.IsZero() || !s.now().Before(inv.ExpiresAt) {
+		return inviteView{}, accounts.ErrInviteInvalid
+	}
+	u, err := s.Accounts.Users.ByID(c.Request.Context(), inv.UserID)
+	if err != nil || u.Status != accounts.StatusInvited {
+		return inviteView{}, accounts.ErrInviteInvalid
+	}
+	return inviteView{Token: token, Maker: u.Role == accounts.RoleMaker, Email: u.Email}, nil
+}
+
+func (s *Site) inviteForm(c *gin.Context) {
+	st := stateOf(c)
+	c.Header("Referrer-Policy", "no-referrer")
+	p := s.page(c, st.L.T("invite_title"))
+	iv, err := s.invite(c)
+	if err != nil {
+		p.D = map[string]any{"Message": s.errText(st.L, accounts.ErrInviteInvalid)}
+		s.render(c, http.StatusNotFound, "error", p)
+		return
+	}
+	p.Maker = iv.Maker
+	p.D = iv
+	s.render(c, http.StatusOK, "invite", p)
+}
+
+func (s *Site) inviteAccept(c *gin.Context) {
+	st := stateOf(c)
+	l := st.L
+	p := s.page(c, l.T("invite_title"))
+	iv, err := s.invite(c)
+	if err != nil {
+		p.D = map[string]any{"Message": s.errText(l, accounts.ErrInviteInvalid)}
+		s.render(c, http.StatusNotFound, "error", p)
+		return
+	}
+	p.Maker, p.D = iv.Maker, iv
+	login := accounts.NormalizeLogin(c.PostForm("login"))
+	password := c.PostForm("password")
+	p.Form["login"] = login
+	if iv.Maker {
+		if login == "" {
+			p.Errors["login"] = l.T("invite_need_login")
+		} else if accounts.ValidateLoginName(login) != "" {
+			p.Errors["login"] = l.T("invite_bad_login")
+		}
+	} else {
+		login = ""
+	}
+	if accounts.ValidatePassword(password) != "" {
+		p.Errors["password"] = l.T("invite_bad_password")
+	} else if c.PostForm("password2") != password {
+		p.Errors["password2"] = l.T("invite_password_mismatch")
+	}
+	if len(p.Errors) > 0 {
+		p.Errors["_"] = l.T("error_fix_fields")
+		s.render(c, http.StatusBadRequest, "invite", p)
+		return
+	}
+	u, err := s.Accounts.AcceptInvite(c.Request.Context(), iv.Token, accounts.AcceptInput{Login: login, Password: password})
+	if err != nil {
+		if errors.Is(err, accounts.ErrLoginTaken) {
+			p.Errors["login"] = l.T("err_login_taken")
+			p.Errors["_"] = l.T("error_fix_fields")
+			s.render(c, http.StatusConflict, "invite", p)
+			return
+		}
+		s.fieldErrors(l, p, err)
+		s.render(c, http.StatusBadRequest, "invite", p)
+		return
+	}
+	token, err := s.Accounts.NewSession(c.Request.Context(), u.ID, accounts.SessionMeta{IP: c.ClientIP(), UserAgent: c.Request.UserAgent()})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	_ = s.Accounts.Users.SetLang(c.Request.Context(), u.ID, st.Lang)
+	s.startSession(c, token)
+	s.redirectFlash(c, homeFor(u.Role), "welcome")
+}

@@ -1,0 +1,158 @@
+package frontend_test
+
+import (
+	"bytes"
+	"context"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/fairhands/marketplace/app/apptest"
+	"github.com/fairhands/marketplace/audit"
+	"github.com/fairhands/marketplace/catalog"
+	"github.com/fairhands/marketplace/training"
+)
+
+// multipartForm builds a form with fields and an optional photo, as a phone browser sends it.
+func multipartForm(t *testing.T, fields map[string]string, photo []byte) (string, *bytes.Buffer) {
+	t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	for k, v := range fields {
+		_ = mw.WriteField(k, v)
+	}
+	if photo != nil {
+		fw, err := mw.CreateFormFile("photo", "IMG_0001.jpg")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = fw.Write(photo)
+	}
+	_ = mw.Close()
+	return mw.FormDataContentType(), &b
+}
+
+func (w *web) postMultipart(path string, fields map[string]string, photo []byte) page {
+	w.t.Helper()
+	ct, body := multipartForm(w.t.(*testing.T), fields, photo)
+	req, _ := http.NewRequest("POST", w.e.Server.URL+path, body)
+	req.Header.Set("Content-Type", ct)
+	req.Header.Set("Origin", w.e.Server.URL)
+	return w.do(req)
+}
+
+// TestCoordinatorActsForMaker: a coordinator lists a product for a maker without a phone; the
+// catalog records it as done by the coordinator for the maker, and a price under the living wage
+// is refused at submission with the lowest fair price shown.
+func TestCoordinatorActsForMaker(t *testing.T) {
+	e := apptest.New(t)
+	pid := e.Program("Kolkata Beads")
+	_, coordTok := e.Coordinator(pid)
+	makerID, _ := e.Maker(pid, coordTok)
+	coordUser, err := e.App.Accounts.Authenticate(context.Background(), coordTok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWeb(t, e)
+	w.login(coordUser.Login, apptest.Password)
+
+	fields := map[string]string{"title": "Seed-bead anklet", "description": "Two anklets.", "category": "jewellery",
+		"price": "20", "stock": "3", "hours": "2", "materials": "50", "action": "submit"}
+	p := w.postMultipart("/coordinator/makers/"+makerID+"/products", fields, testJPEG(t, 640, 480))
+	must(t, p, http.StatusOK, "too low for a fair wage")
+	if !strings.Contains(w.url, "/coordinator/products/") {
+		t.Fatalf("landed on %s", w.url)
+	}
+	productID := strings.TrimPrefix(w.url, "/coordinator/products/")
+	prod, err := e.App.Catalog.Product(context.Background(), e.Actor(coordUser.ID), productID)
+	if err != nil || prod.MakerID != makerID || prod.Status != catalog.StatusDraft || len(prod.Images) != 1 {
+		t.Fatalf("stored %+v, %v", prod, err)
+	}
+	// Raise the price and send it again.
+	p = w.post("/coordinator/products/"+productID, url.Values{"price": {"900"}})
+	must(t, p, http.StatusOK)
+	p = w.post("/coordinator/products/"+productID+"/submit", nil)
+	must(t, p, http.StatusOK, "Waiting for review")
+	entries, err := e.App.Audit.List(context.Background(), audit.Query{RecordID: makerID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, en := range entries {
+		found = found || (en.ForMakerID == makerID && en.ActorID == coordUser.ID && strings.HasPrefix(en.Action, "product."))
+	}
+	if !found {
+		t.Fatalf("no 'by coordinator for maker' audit entry among %+v", entries)
+	}
+	// A field mistake keeps what was typed.
+	fields["title"], fields["price"] = "Second anklet", "abc"
+	p = w.postMultipart("/coordinator/makers/"+makerID+"/products", fields, nil)
+	must(t, p, http.StatusBadRequest, `value="Second anklet"`, `id="e-price"`)
+}
+
+// TestTrainingPages: attendance in a few taps, a milestone signed off, the certificate checked
+// in public, and the report downloaded as CSV.
+func TestTrainingPages(t *testing.T) {
+	e := apptest.New(t)
+	pid := e.Program("Mumbai Tailoring")
+	coordID, coordTok := e.Coordinator(pid)
+	makerID, _ := e.Maker(pid, coordTok)
+	coord := e.Actor(coordID)
+	ctx := context.Background()
+	track, err := e.App.Training.CreateTrack(ctx, coord, pid, training.TrackInput{Name: "Hand embroidery",
+		Milestones: []training.MilestoneInput{{Title: "Chain stitch"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enr, err := e.App.Training.Enroll(ctx, coord, track.ID, training.EnrollInput{MakerID: makerID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := e.App.Accounts.Users.ByID(ctx, coordID)
+	w := newWeb(t, e)
+	w.login(u.Login, apptest.Password)
+
+	p := w.get("/coordinator/programs/" + pid + "/training")
+	must(t, p, http.StatusOK, "Hand embroidery", `name="present" value="`+makerID+`"`)
+	p = w.post("/coordinator/programs/"+pid+"/attendance", url.Values{"track": {track.ID}, "date": {""}, "topic": {"Chain stitch practice"}, "present": {makerID}})
+	must(t, p, http.StatusOK, "Attendance saved")
+	sessions, err := e.App.Training.Sessions(ctx, coord, track.ID)
+	if err != nil || len(sessions) != 1 || len(sessions[0].Present) != 1 {
+		t.Fatalf("sessions %+v, %v", sessions, err)
+	}
+
+	p = w.post("/coordinator/makers/"+makerID+"/milestones", url.Values{"enrollment": {enr.ID}, "milestone": {track.Milestones[0].ID}})
+	must(t, p, http.StatusOK, "Milestone signed off", "1 of 1")
+	cert, err := e.App.Training.EnrollmentCertificate(ctx, coord, enr.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	public := newWeb(t, e)
+	must(t, public.get("/verify/"+cert.Code), http.StatusOK, "This certificate is valid", "Hand embroidery")
+	must(t, public.get("/verify?code="+cert.Code), http.StatusOK, "This certificate is valid")
+	must(t, public.get("/verify/NOT-A-CODE"), http.StatusNotFound, "No certificate has this code")
+
+	res, err := w.c.Get(e.Server.URL + "/coordinator/programs/" + pid + "/reports/training.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") ||
+		!strings.Contains(res.Header.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("CSV download: %d %v", res.StatusCode, res.Header)
+	}
+	// Someone else's program's report is not there.
+	other := e.Program("Other")
+	must(t, w.get("/coordinator/programs/"+other+"/reports/training.csv"), http.StatusNotFound)
+}
+
+// TestImpactPageGroupsSmallCounts: groups under 11 show as "fewer than 11", in every language.
+func TestImpactPageGroupsSmallCounts(t *testing.T) {
+	s := newShop(t)
+	w := newWeb(t, s.e)
+	must(t, w.get("/impact"), http.StatusOK, "Kolkata Beads", "fewer than 11")
+	must(t, w.get("/impact?lang=hi"), http.StatusOK, "11 से कम")
+	must(t, w.get("/impact?lang=bn"), http.StatusOK, "11-এর কম")
+}
