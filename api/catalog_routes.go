@@ -32,7 +32,7 @@ func (s *Server) catalogRoutes(g *gin.RouterGroup) {
 	g.GET("/products/:id/private", auth, s.getProductPrivate)
 	g.PATCH("/products/:id", auth, s.updateProduct)
 	g.DELETE("/products/:id", auth, s.archiveProduct)
-	g.POST("/products/:id/images", auth, s.uploadProductImage)
+	g.POST("/products/:id/images", auth, s.uploadLimit.limit(), s.uploadProductImage)
 	g.DELETE("/products/:id/images/:imageId", auth, s.deleteProductImage)
 	g.POST("/products/:id/submit", auth, s.submitProduct)
 	g.POST("/products/:id/approve", auth, s.approveProduct)

@@ -263,16 +263,31 @@ func TestRateLimits(t *testing.T) {
 	if !limited {
 		t.Fatal("15 rapid logins from one client were never rate limited")
 	}
+	for _, path := range []string{"/api/v1/checkout", "/api/v1/auth/register"} {
+		limited = false
+		for range 40 {
+			if r := e.Do("POST", path, "", `{}`); r.Status == http.StatusTooManyRequests {
+				limited = true
+				break
+			}
+		}
+		if !limited {
+			t.Errorf("40 rapid POST %s from one client were never rate limited", path)
+		}
+	}
 }
 
 func TestMetricsNeedTheToken(t *testing.T) {
 	t.Parallel()
 	e := apptest.New(t, func(c *app.Config) { c.MetricsToken = "metrics-secret" })
 	e.Must(http.StatusOK, "GET", "/readyz", "", nil)
+	e.Must(http.StatusBadRequest, "POST", "/api/v1/checkout", "", map[string]any{"email": "m@test.example",
+		"items":           []map[string]any{{"productId": "000000000000000000000000", "quantity": 1}},
+		"shippingAddress": map[string]string{"name": "Mira", "line1": "1 Road", "city": "Leeds", "postalCode": "LS1 1AA", "country": "GB"}})
 	e.Must(http.StatusUnauthorized, "GET", "/metrics", "", nil)
 	r := e.Must(http.StatusOK, "GET", "/metrics", "metrics-secret", nil)
 	body := string(r.Body)
-	for _, want := range []string{`http_requests_total{method="GET",route="/readyz",status="200"}`, "db_ping_duration_seconds", "go_goroutines"} {
+	for _, want := range []string{`http_requests_total{method="GET",route="/readyz",status="200"}`, "db_ping_duration_seconds", "go_goroutines", `marketplace_events_total{event="checkout",outcome="invalid_fields"} 1`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %s", want)
 		}

@@ -22,9 +22,15 @@ func (s *Server) checkout(c *gin.Context) {
 	}
 	res, err := s.Payments.Checkout(c.Request.Context(), ActorOf(c), in)
 	if err != nil {
+		outcome := "error"
+		if fe, ok := fault.As(err); ok {
+			outcome = fe.Code
+		}
+		s.Metrics.Count("checkout", outcome, 1)
 		Fail(c, err)
 		return
 	}
+	s.Metrics.Count("checkout", "created", 1)
 	c.JSON(http.StatusCreated, res)
 }
 
@@ -38,9 +44,15 @@ func (s *Server) stripeWebhook(c *gin.Context) {
 	}
 	res, err := s.Payments.HandleWebhook(c.Request.Context(), payload, c.GetHeader("Stripe-Signature"))
 	if err != nil {
+		s.Metrics.Count("webhook", "refused", 1)
 		Fail(c, err)
 		return
 	}
+	outcome := "processed"
+	if res.Duplicate {
+		outcome = "duplicate"
+	}
+	s.Metrics.Count("webhook", outcome, 1)
 	c.JSON(http.StatusOK, gin.H{"received": true, "duplicate": res.Duplicate})
 }
 

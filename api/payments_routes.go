@@ -6,7 +6,7 @@ import "github.com/gin-gonic/gin"
 // earnings and payouts, Stripe onboarding, offline sales and wage disbursements.
 func (s *Server) paymentsRoutes(g *gin.RouterGroup) {
 	auth := requireLogin
-	g.POST("/checkout", s.checkout)
+	g.POST("/checkout", s.checkoutLimit.limit(), s.checkout)
 	g.POST("/stripe/webhook", s.stripeWebhook)
 
 	g.GET("/orders", auth, s.listOrders)

@@ -51,6 +51,8 @@ type Server struct {
 	loginLimit    *keyedLimiter
 	registerLimit *keyedLimiter
 	inviteLimit   *keyedLimiter
+	checkoutLimit *keyedLimiter
+	uploadLimit   *keyedLimiter
 }
 
 // Router builds the HTTP engine with the global middleware, health checks and /api/v1. The web
@@ -92,6 +94,8 @@ func (s *Server) Router() *gin.Engine {
 	s.loginLimit = lim(10, 10)
 	s.registerLimit = lim(5, 5)
 	s.inviteLimit = lim(10, 10)
+	s.checkoutLimit = lim(20, 10)
+	s.uploadLimit = lim(30, 15)
 
 	v1 := r.Group("/api/v1", limitBody(MaxJSONBody), s.authenticate)
 	s.routes(v1)

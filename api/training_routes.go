@@ -54,7 +54,7 @@ func (s *Server) trainingRoutes(g *gin.RouterGroup) {
 	g.POST("/enrollments/:id/withdraw", auth, s.withdrawEnrollment)
 	g.POST("/enrollments/:id/milestones/:milestoneId/complete", auth, s.signOffMilestone)
 	g.POST("/enrollments/:id/milestones/:milestoneId/undo", auth, s.undoMilestone)
-	g.POST("/enrollments/:id/milestones/:milestoneId/evidence", auth, s.uploadEvidence)
+	g.POST("/enrollments/:id/milestones/:milestoneId/evidence", auth, s.uploadLimit.limit(), s.uploadEvidence)
 	g.GET("/enrollments/:id/certificate", auth, s.getCertificate)
 	g.PUT("/enrollments/:id/certificate-name", auth, s.setCertificateName)
 	g.GET("/evidence/:id", auth, s.getEvidence)

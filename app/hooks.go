@@ -31,6 +31,7 @@ func (a *App) connect() {
 // payment, asks the coordinators of each program in the order to prepare its items. A failure to
 // queue is logged: the order itself has changed either way.
 func (a *App) mailOrderEvent(ctx context.Context, event string, o payments.Order, orderURL string, detail map[string]any) {
+	a.Metrics.Count("order", event, 1)
 	if err := a.queueOrderMails(ctx, event, o, orderURL, detail); err != nil {
 		a.Logger.Warn("queue order e-mail", "event", event, "order", o.ID, "err", err.Error())
 	}

@@ -26,6 +26,12 @@ func (a *App) wirePayments(ctx context.Context) error {
 		SealToken: a.Box.Seal,
 		OpenToken: a.Box.Open,
 		OnOrder:   a.mailOrderEvent,
+		OnLedgerRun: func(st payments.LedgerStats) {
+			a.Metrics.Count("payout", "transferred", st.Transferred)
+			a.Metrics.Count("payout", "reversed", st.Reversed)
+			a.Metrics.Count("payout", "failed", st.Failed)
+			a.Metrics.Set("payout_waiting_for_payee", float64(st.Waiting))
+		},
 	}
 	svc, err := payments.New(ctx, cfg, a.DB, a.Catalog, a.Programs.Store, a.Audit)
 	if err != nil {

@@ -58,12 +58,12 @@ func (m *Metrics) ObserveRequest(route, method, status string, d time.Duration) 
 	m.latency.WithLabelValues(route, method).Observe(d.Seconds())
 }
 
-// Count records a business outcome, e.g. Count("checkout", "created").
-func (m *Metrics) Count(event, outcome string) {
-	if m == nil {
+// Count records n business outcomes, e.g. Count("checkout", "created", 1).
+func (m *Metrics) Count(event, outcome string, n int) {
+	if m == nil || n <= 0 {
 		return
 	}
-	m.outcomes.WithLabelValues(event, outcome).Inc()
+	m.outcomes.WithLabelValues(event, outcome).Add(float64(n))
 }
 
 // Set records a current value, e.g. Set("payout_queue_depth", 3).

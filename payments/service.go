@@ -96,6 +96,8 @@ type Config struct {
 	// "amount" for a refund). orderURL is the buyer's order link, or "" when unknown. Errors are
 	// the hook's to log; the order has changed either way.
 	OnOrder func(ctx context.Context, event string, o Order, orderURL string, detail map[string]any)
+	// OnLedgerRun is told what each ledger-worker pass did (for metrics); nil ignores it.
+	OnLedgerRun func(LedgerStats)
 	// WorkerInterval is how often the ledger worker polls; 0 means DefaultWorkerInterval.
 	WorkerInterval time.Duration
 	Logger         *slog.Logger

@@ -37,8 +37,12 @@ func (s *Service) TransferWorker(ctx context.Context) {
 	t := time.NewTicker(s.cfg.WorkerInterval)
 	defer t.Stop()
 	for {
-		if _, err := s.ProcessLedger(ctx); err != nil && ctx.Err() == nil {
+		stats, err := s.ProcessLedger(ctx)
+		if err != nil && ctx.Err() == nil {
 			s.log.Warn("ledger worker", "err", err.Error())
+		}
+		if s.cfg.OnLedgerRun != nil {
+			s.cfg.OnLedgerRun(stats)
 		}
 		select {
 		case <-ctx.Done():
