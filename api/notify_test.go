@@ -116,3 +116,32 @@ func TestBuyersGetOrderMails(t *testing.T) {
 		t.Fatalf("shipped mails: %d", len(shipped))
 	}
 }
+
+// Coordinators get one digest a day of the outcome follow-ups due in their programs.
+func TestDailyDigestOfFollowUps(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t)
+	p := e.Program("Digest Workshop")
+	_, coord := e.Coordinator(p)
+	makerID, _ := e.Maker(p, coord)
+	tr := e.Must(http.StatusCreated, "POST", "/api/v1/programs/"+p+"/tracks", coord, map[string]any{
+		"name": "Stone setting", "milestones": []map[string]any{{"title": "Bezel setting"}}})
+	ms := tr.JSON["milestoneIds"].([]any)[0].(string)
+	started := time.Now().UTC().AddDate(0, 0, -120).Format("2006-01-02")
+	done := time.Now().UTC().AddDate(0, 0, -95).Format("2006-01-02")
+	en := e.Must(http.StatusCreated, "POST", "/api/v1/tracks/"+tr.Str("id")+"/enrollments", coord,
+		map[string]any{"makerId": makerID, "enrolledOn": started}).Str("id")
+	e.Must(http.StatusOK, "POST", "/api/v1/enrollments/"+en+"/milestones/"+ms+"/complete", coord, map[string]any{"completedOn": done})
+
+	for range 2 { // twice the same day: one digest
+		if err := e.App.SendDigests(t.Context(), time.Now().UTC()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var digests []string
+	apptest.Eventually(t, 10*time.Second, func() bool { digests = mailsWith(t, e, "3-month follow-up"); return len(digests) > 0 })
+	time.Sleep(300 * time.Millisecond)
+	if digests = mailsWith(t, e, "3-month follow-up"); len(digests) != 1 || !strings.Contains(digests[0], "Stone setting") {
+		t.Fatalf("digests: %d", len(digests))
+	}
+}

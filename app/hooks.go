@@ -25,6 +25,7 @@ func (a *App) connect() {
 	a.Programs.OnProgramChanged = append(a.Programs.OnProgramChanged, a.Catalog.InvalidateProgram)
 	a.Catalog.OnSubmitted = a.mailListingToReview
 	a.Training.Earnings = a.Payments
+	a.workers = append(a.workers, a.digestWorker)
 }
 
 // mailOrderEvent tells the buyer what happened to their order (paid, shipped, refunded) and, on
