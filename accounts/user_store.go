@@ -163,7 +163,16 @@ func (s *UserStore) Retire(ctx context.Context, id string) error {
 
 // Coordinators lists the active coordinators of a program (for notices about its work).
 func (s *UserStore) Coordinators(ctx context.Context, programID string) ([]User, error) {
-	cur, err := s.db.Read(usersColl).Find(ctx, bson.M{"role": RoleCoordinator, "status": StatusActive, "programIds": programID})
+	return s.coordinators(ctx, bson.M{"role": RoleCoordinator, "status": StatusActive, "programIds": programID})
+}
+
+// ProgramCoordinators lists every coordinator of a program, invited or active, for the admin.
+func (s *UserStore) ProgramCoordinators(ctx context.Context, programID string) ([]User, error) {
+	return s.coordinators(ctx, bson.M{"role": RoleCoordinator, "programIds": programID})
+}
+
+func (s *UserStore) coordinators(ctx context.Context, filter bson.M) ([]User, error) {
+	cur, err := s.db.Read(usersColl).Find(ctx, filter)
 	if err != nil {
 		return nil, fmt.Errorf("list coordinators: %w", err)
 	}

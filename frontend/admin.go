@@ -10,7 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"rsc.io/qr"
 
-	"github.com/fairhands/marketplace/audit"
+	"github.com/fairhands/marketplace/accounts"
 	"github.com/fairhands/marketplace/fault"
 	"github.com/fairhands/marketplace/programs"
 )
@@ -62,7 +62,7 @@ func (s *Site) adminCreateProgram(c *gin.Context) {
 // adminProgramData is the admin's view of one program.
 type adminProgramData struct {
 	Program      programs.Program
-	Coordinators []audit.Entry
+	Coordinators []accounts.User
 	Invite       *inviteLink
 }
 
@@ -81,19 +81,10 @@ func (s *Site) renderAdminProgram(c *gin.Context, status int, p *Page, inv *invi
 		p = s.page(c, prog.Name)
 	}
 	p.Title = prog.Name
-	// Coordinators granted to this program, from the audit trail (the grant is always recorded).
-	entries, err := s.Audit.List(c.Request.Context(), audit.Query{ProgramIDs: []string{prog.ID}, Limit: 1000})
+	coords, err := s.Accounts.Users.ProgramCoordinators(c.Request.Context(), prog.ID)
 	if err != nil {
 		s.fail(c, err)
 		return
-	}
-	var coords []audit.Entry
-	seen := map[string]bool{}
-	for _, e := range entries {
-		if e.Action == "role.grant_coordinator" && !seen[e.RecordID] {
-			seen[e.RecordID] = true
-			coords = append(coords, e)
-		}
 	}
 	p.D = adminProgramData{Program: prog, Coordinators: coords, Invite: inv}
 	s.render(c, status, "admin_program", p)

@@ -47,6 +47,8 @@ func TestStaffPages(t *testing.T) {
 	}
 	// The link works once.
 	must(t, newWeb(t, e).get(coordInvite), http.StatusNotFound)
+	// The admin sees the program's coordinators with their state.
+	must(t, admin.get(programPath), http.StatusOK, "Asha · asha@test.example", "Active")
 
 	// Register a maker; the invitation is shown with its QR code, inline (no token in any URL fetched).
 	p = coord.post("/coordinator/programs/"+programID+"/makers", url.Values{
