@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/x/mongo/driver/topology"
 
 	"github.com/fairhands/marketplace/fault"
 )
@@ -41,6 +44,10 @@ type errorDetail struct {
 // Fail writes err as the JSON error body with the status its kind maps to. Errors without a
 // kind are ours: they are logged in full and the caller sees a plain message.
 func Fail(c *gin.Context, err error) {
+	if dbDown(err) {
+		c.Header("Retry-After", "5")
+		err = fmt.Errorf("%w: %v", errDatabaseDown, err)
+	}
 	fe, ok := fault.As(err)
 	status := http.StatusInternalServerError
 	if ok {
@@ -147,8 +154,17 @@ func logger(c *gin.Context) *slog.Logger {
 	return slog.Default()
 }
 
+// dbDown reports whether err means the database could not be reached (a network error, a
+// timeout, no server to select): the request may succeed later, so it is a 503, not a 500.
+func dbDown(err error) bool {
+	var sse topology.ServerSelectionError
+	return mongo.IsNetworkError(err) || mongo.IsTimeout(err) || errors.As(err, &sse) ||
+		errors.Is(err, context.DeadlineExceeded)
+}
+
 // Error codes for routes and auth that are not a domain's.
 var (
+	errDatabaseDown  = fault.New(fault.Unavailable, "database_unavailable", "the database is not reachable right now: please try again in a moment")
 	errNotFoundRoute = fault.New(fault.NotFound, "route_not_found", "no such endpoint")
 	errMethod        = fault.New(fault.Invalid, "method_not_allowed", "this endpoint does not accept that method")
 	errLoginRequired = fault.New(fault.Unauthorized, "unauthenticated", "log in first: send Authorization: Bearer <token>")

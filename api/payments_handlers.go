@@ -200,13 +200,16 @@ func parseDay(v string, end bool) (time.Time, bool) {
 	if v == "" {
 		return time.Time{}, true
 	}
+	// A date whose UTC form falls outside years 0–9999 cannot be written back as JSON: refuse it
+	// rather than answer an empty 200 (found by fuzzing).
+	sane := func(t time.Time) bool { y := t.UTC().Year(); return y >= 0 && y <= 9999 }
 	if t, err := time.Parse(time.DateOnly, v); err == nil {
 		if end {
 			t = t.AddDate(0, 0, 1)
 		}
-		return t, true
+		return t, sane(t)
 	}
-	if t, err := time.Parse(time.RFC3339, v); err == nil {
+	if t, err := time.Parse(time.RFC3339, v); err == nil && sane(t.UTC()) {
 		return t.UTC(), true
 	}
 	return time.Time{}, false
@@ -219,10 +222,10 @@ func (s *Server) programPayouts(c *gin.Context) {
 	to, ok2 := parseDay(c.Query("to"), true)
 	bad := map[string]string{}
 	if !ok1 {
-		bad["from"] = "must be a date like 2025-01-31"
+		bad["from"] = "must be a date like 2025-01-31 (years 0 to 9999)"
 	}
 	if !ok2 {
-		bad["to"] = "must be a date like 2025-01-31"
+		bad["to"] = "must be a date like 2025-01-31 (years 0 to 9999)"
 	}
 	format := c.DefaultQuery("format", "json")
 	if format != "json" && format != "csv" {

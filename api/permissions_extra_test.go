@@ -18,6 +18,7 @@ func extraRows() []row {
 	rows = append(rows, catalogRows()...)
 	rows = append(rows, trainingRows()...)
 	rows = append(rows, paymentsRows()...)
+	rows = append(rows, openapiRows()...)
 	// Stripe's webhook is admitted by its signature, not by a role: a signed event is accepted
 	// from anyone (its refusals without a valid signature are tested in the payments tests).
 	rows = append(rows, row{method: "POST", route: "/api/v1/stripe/webhook", allow: everyone,

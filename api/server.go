@@ -99,6 +99,7 @@ func (s *Server) Router() *gin.Engine {
 
 	v1 := r.Group("/api/v1", limitBody(MaxJSONBody), s.authenticate)
 	s.routes(v1)
+	s.openapiRoutes(r)
 	return r
 }
 

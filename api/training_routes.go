@@ -402,8 +402,15 @@ func evidenceUploadError(err error) error {
 	if errors.As(err, &mbe) {
 		return fault.New(fault.TooLarge, "body_too_large", "the upload is larger than %d MB: please send a smaller photo", mbe.Limit>>20)
 	}
-	if err != nil && fault.KindOf(err) == fault.Internal && strings.Contains(err.Error(), "multipart") {
+	if err != nil && fault.KindOf(err) == fault.Internal &&
+		(strings.Contains(err.Error(), "multipart") || strings.Contains(err.Error(), "MIME")) {
 		return fault.New(fault.Invalid, "invalid_form", "the upload is not a readable multipart form")
+	}
+	// A body cut short (a dropped phone connection, or a hostile client) is the sender's to retry,
+	// not our fault (found by fuzzing).
+	if err != nil && fault.KindOf(err) == fault.Internal &&
+		(errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "unexpected EOF")) {
+		return fault.New(fault.Invalid, "upload_incomplete", "the upload was cut short: please send the photo again")
 	}
 	return err
 }

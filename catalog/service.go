@@ -254,6 +254,9 @@ func (s *Service) Search(ctx context.Context, q Query) (Page, error) {
 	return Page{Items: items, Total: total, Page: q.Page, PerPage: q.PerPage}, nil
 }
 
+// maxAliasLen is the longest raw query string kept as a cache alias.
+const maxAliasLen = 512
+
 // SearchJSON returns the same page as Search, already encoded as JSON. Pages are cached until
 // the catalog next changes, which is what keeps the storefront close to the speed of serving a
 // static file. A caller that has the request's raw form (its URL query) passes it as alias, and
@@ -267,7 +270,11 @@ func (s *Service) SearchJSON(ctx context.Context, q Query, alias ...string) ([]b
 	k := q.key()
 	keys := []string{k}
 	for _, a := range alias {
-		keys = append(keys, "raw\x00"+a)
+		// Only ordinary query strings become aliases: a huge or hostile one would make the cache
+		// hold its key beyond the page budget (found by fuzzing: 2,000 distinct 32 KB queries).
+		if len(a) <= maxAliasLen {
+			keys = append(keys, "raw\x00"+a)
+		}
 	}
 	if b, ok := snap.pages.get(k); ok {
 		if len(alias) > 0 {

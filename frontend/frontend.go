@@ -8,6 +8,7 @@ package frontend
 import (
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -75,6 +76,20 @@ func New(d Deps) (*Site, error) {
 	return s, nil
 }
 
+// capForms bounds every page's request body: small for ordinary forms, and for multipart forms
+// just above the photo upload's own cap (those handlers narrow it further), so no form can make
+// the server read without end (found by the hostile-input tests: a 64 MB form to /login).
+func capForms(c *gin.Context) {
+	if c.Request.Body != nil && c.Request.Method != http.MethodGet {
+		limit := int64(256 << 10)
+		if strings.HasPrefix(c.GetHeader("Content-Type"), "multipart/") {
+			limit = 11<<20 + 64<<10
+		}
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+	}
+	c.Next()
+}
+
 // Mount registers the pages on the engine. Every route is explicit: the engine's NoRoute answers
 // JSON for the API, and the pages render their own HTML 404.
 func (s *Site) Mount(r *gin.Engine) {
@@ -82,7 +97,7 @@ func (s *Site) Mount(r *gin.Engine) {
 	r.GET("/favicon.ico", s.favicon)
 	r.GET("/robots.txt", s.robots)
 
-	g := r.Group("", s.begin)
+	g := r.Group("", capForms, s.begin)
 	// Buyers and everyone.
 	g.GET("/", s.home)
 	g.GET("/products", s.products)

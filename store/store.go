@@ -61,7 +61,8 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 }
 
 func openMongo(ctx context.Context, cfg Config) (*DB, error) {
-	client, err := mongo.Connect(ctx, options.Client().ApplyURI(cfg.URI).SetTimeout(10*time.Second))
+	client, err := mongo.Connect(ctx, options.Client().ApplyURI(cfg.URI).SetTimeout(10*time.Second).
+		SetServerSelectionTimeout(2*time.Second))
 	if err != nil {
 		return nil, fmt.Errorf("connect to MongoDB: %w", err)
 	}

@@ -65,7 +65,8 @@ func New(tb testing.TB, opts ...Option) *Env {
 		tb.Fatalf("build app: %v", err)
 	}
 	a.Accounts.FailureDelay = 20 * time.Millisecond // the slow-down is real, but tests need not wait long
-	srv := httptest.NewServer(a.Handler)
+	// Every /api/v1 request and answer is checked against api/openapi.json (see openapi.go).
+	srv := httptest.NewServer(specChecked(tb, a.Handler))
 	wctx, cancel := context.WithCancel(context.Background())
 	done := a.StartWorkers(wctx)
 	tb.Cleanup(func() {
