@@ -53,6 +53,9 @@ func (s *Server) stripeWebhook(c *gin.Context) {
 		outcome = "duplicate"
 	}
 	s.Metrics.Count("webhook", outcome, 1)
+	if !res.Created.IsZero() {
+		s.Metrics.Set("webhook_lag_seconds", time.Since(res.Created).Seconds())
+	}
 	c.JSON(http.StatusOK, gin.H{"received": true, "duplicate": res.Duplicate})
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 
@@ -28,6 +29,8 @@ type WebhookResult struct {
 	EventID   string `json:"eventId"`
 	Type      string `json:"type"`
 	Duplicate bool   `json:"duplicate"`
+	// Created is when Stripe created the event, for measuring webhook lag.
+	Created time.Time `json:"-"`
 }
 
 // HandleWebhook verifies a Stripe event delivery against STRIPE_WEBHOOK_SECRET (one secret, or
@@ -63,7 +66,7 @@ func (s *Service) HandleWebhook(ctx context.Context, payload []byte, signature s
 	if evt.ID == "" || evt.Data == nil || len(evt.Data.Raw) == 0 {
 		return WebhookResult{}, errBadEvent
 	}
-	res := WebhookResult{EventID: evt.ID, Type: string(evt.Type)}
+	res := WebhookResult{EventID: evt.ID, Type: string(evt.Type), Created: time.Unix(evt.Created, 0)}
 	claimed, err := s.events.claim(ctx, evt.ID, res.Type, s.now())
 	if err != nil {
 		return res, err
