@@ -226,13 +226,18 @@ func (c *pageCache) put(b []byte, keys ...string) {
 	if c.m == nil {
 		c.m = map[string][]byte{}
 	}
-	if c.bytes+len(b) > pageCacheBytes {
+	// Keys count towards the budget too: distinct query strings must not grow memory unseen.
+	cost := len(b)
+	for _, k := range keys {
+		cost += len(k)
+	}
+	if c.bytes+cost > pageCacheBytes {
 		return
 	}
 	for _, k := range keys {
 		c.m[k] = b
 	}
-	c.bytes += len(b)
+	c.bytes += cost
 }
 
 // readModel is the in-process copy of the catalog the storefront is served from. It holds the
