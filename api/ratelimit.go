@@ -1,61 +1,25 @@
 package api
 
 import (
-	"sync"
-	"time"
-
 	"github.com/gin-gonic/gin"
-	"golang.org/x/time/rate"
+
+	"github.com/fairhands/marketplace/ratelimit"
 )
 
-// keyedLimiter keeps a token bucket per key (client address, account), forgetting idle keys.
-type keyedLimiter struct {
-	mu      sync.Mutex
-	every   rate.Limit
-	burst   int
-	buckets map[string]*bucket
-	lastGC  time.Time
-}
+// keyedLimiter answers 429 when the client address, or the logged-in account, is over its rate.
+type keyedLimiter struct{ *ratelimit.Keyed }
 
-type bucket struct {
-	lim  *rate.Limiter
-	seen time.Time
-}
-
-// newKeyedLimiter allows burst requests at once and then perMinute a minute, per key.
 func newKeyedLimiter(perMinute float64, burst int) *keyedLimiter {
-	return &keyedLimiter{every: rate.Limit(perMinute / 60), burst: burst, buckets: map[string]*bucket{}}
+	return &keyedLimiter{ratelimit.New(perMinute, burst)}
 }
 
-func (k *keyedLimiter) allow(key string) bool {
-	now := time.Now()
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if now.Sub(k.lastGC) > time.Minute {
-		for key, b := range k.buckets {
-			if now.Sub(b.seen) > 10*time.Minute {
-				delete(k.buckets, key)
-			}
-		}
-		k.lastGC = now
-	}
-	b, ok := k.buckets[key]
-	if !ok {
-		b = &bucket{lim: rate.NewLimiter(k.every, k.burst)}
-		k.buckets[key] = b
-	}
-	b.seen = now
-	return b.lim.AllowN(now, 1)
-}
-
-// limit answers 429 when the client address, or the logged-in account, is over its rate.
 func (k *keyedLimiter) limit() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		key := "ip:" + c.ClientIP()
 		if a := ActorOf(c); !a.Anonymous() {
 			key = "user:" + a.UserID
 		}
-		if !k.allow(key) {
+		if !k.Allow(key) {
 			c.Header("Retry-After", "60")
 			Fail(c, errRateLimited)
 			return

@@ -52,7 +52,7 @@ func (s *Site) login(c *gin.Context) {
 		s.render(c, http.StatusBadRequest, "login", p)
 		return
 	}
-	if !s.loginRate.allow("ip:" + c.ClientIP()) {
+	if !s.loginRate.Allow("ip:" + c.ClientIP()) {
 		c.Header("Retry-After", "60")
 		p.Errors["_"] = l.T("err_rate_limited")
 		s.render(c, http.StatusTooManyRequests, "login", p)

@@ -18,6 +18,7 @@ import (
 	"github.com/fairhands/marketplace/catalog"
 	"github.com/fairhands/marketplace/payments"
 	"github.com/fairhands/marketplace/programs"
+	"github.com/fairhands/marketplace/ratelimit"
 	"github.com/fairhands/marketplace/training"
 )
 
@@ -45,7 +46,7 @@ type Site struct {
 	pages     map[string]*pageTemplate
 	static    map[string]*asset
 	secure    bool
-	loginRate *keyedLimiter
+	loginRate *ratelimit.Keyed
 }
 
 // New parses the templates and loads the catalogues and static files once, so a mistake in any of
@@ -72,7 +73,7 @@ func New(d Deps) (*Site, error) {
 	if scale <= 0 {
 		scale = 1
 	}
-	s.loginRate = newKeyedLimiter(10*scale, int(10*scale))
+	s.loginRate = ratelimit.New(10*scale, int(10*scale))
 	return s, nil
 }
 
