@@ -105,23 +105,23 @@ func TestProductLifecycle(t *testing.T) {
 			t.Fatalf("stock field not named: %s", r.Body)
 		}
 		ctx := context.Background()
-		err := e.App.Catalog.ReserveStock(ctx, id, 3)
+		err := e.App.Catalog.HoldStock(ctx, id, "order1", 3)
 		fe, ok := fault.As(err)
 		if !ok || fe.Kind != fault.Conflict || fe.Code != "out_of_stock" || !errors.Is(err, catalog.ErrOutOfStock) ||
 			!strings.Contains(fe.Message, "Brass jhumka earrings") || !strings.Contains(fe.Message, "2") {
 			t.Fatalf("over-reserving: %v", err)
 		}
-		if err := e.App.Catalog.ReserveStock(ctx, id, 2); err != nil {
+		if err := e.App.Catalog.HoldStock(ctx, id, "order1", 2); err != nil {
 			t.Fatalf("reserve: %v", err)
 		}
 		if n := public(http.StatusOK).Num("stock"); n != 0 {
 			t.Fatalf("read model stock after reserve = %v, want 0", n)
 		}
-		if err := e.App.Catalog.ReserveStock(ctx, id, 1); !errors.Is(err, catalog.ErrOutOfStock) {
+		if err := e.App.Catalog.HoldStock(ctx, id, "order2", 1); !errors.Is(err, catalog.ErrOutOfStock) {
 			t.Fatalf("reserve from 0: %v", err)
 		}
-		if err := e.App.Catalog.ReleaseStock(ctx, id, 2); err != nil {
-			t.Fatalf("release: %v", err)
+		if ok, err := e.App.Catalog.ReleaseHold(ctx, id, "order1"); err != nil || !ok {
+			t.Fatalf("release: %v %v", ok, err)
 		}
 		if n := public(http.StatusOK).Num("stock"); n != 2 {
 			t.Fatalf("stock after release = %v, want 2", n)

@@ -57,9 +57,30 @@ type Product struct {
 	// WageExceptionBy is the coordinator who recorded WageException; the exception covers the
 	// price, materials and hours it was granted for, and is dropped when any of them changes.
 	WageExceptionBy string `bson:"wageExceptionBy,omitempty" json:"wageExceptionBy,omitempty"`
+	// Holds are the units set aside for orders, by order id, from checkout until the order is
+	// paid (the hold is then settled) or let go (the units go back). Taking the units and
+	// recording for whom is one write, so a process killed at any moment leaves both or neither,
+	// and a hold whose order never got written is found and released. HoldCount is how many
+	// there are, so the sweeper finds held products with one plain query.
+	Holds     map[string]Hold `bson:"holds,omitempty" json:"-"`
+	HoldCount int             `bson:"holdCount,omitempty" json:"-"`
 	// Version grows with every write; updates are compare-and-set on it, and the read model
 	// keeps the highest version it has seen, so a late poll never overwrites a newer entry.
 	Version int64 `bson:"version" json:"-"`
+}
+
+// Hold is units of a product set aside for one order.
+type Hold struct {
+	Quantity int       `bson:"qty"`
+	At       time.Time `bson:"at"`
+}
+
+// HeldUnits is one hold, as the sweeper sees it.
+type HeldUnits struct {
+	ProductID string
+	HoldID    string
+	Quantity  int
+	At        time.Time
 }
 
 // FeeConfig is the estimated payment fee: a percentage in basis points plus a fixed amount.

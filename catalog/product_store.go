@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -124,6 +125,68 @@ func (s *ProductStore) AddStock(ctx context.Context, id string, delta int, ifPub
 		return Product{}, fmt.Errorf("update stock: %w", err)
 	}
 	return p, s.bump(ctx)
+}
+
+// Hold takes qty units of a published product for holdID, if at least qty are left and holdID
+// holds none yet, and returns the product after the change; a miss is ErrNotFound.
+func (s *ProductStore) Hold(ctx context.Context, id, holdID string, qty int, now time.Time) (Product, error) {
+	key := "holds." + holdID
+	filter := bson.M{"_id": id, "status": StatusPublished, "stock": bson.M{"$gte": qty}, key: bson.M{"$exists": false}}
+	update := bson.M{"$inc": bson.M{"stock": -qty, "holdCount": 1, "version": 1},
+		"$set": bson.M{"updatedAt": now, key: Hold{Quantity: qty, At: now}}}
+	var p Product
+	err := s.db.Write(productsColl).FindOneAndUpdate(ctx, filter, update,
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&p)
+	if store.IsNotFound(err) {
+		return Product{}, ErrNotFound
+	}
+	if err != nil {
+		return Product{}, fmt.Errorf("hold stock: %w", err)
+	}
+	return p, s.bump(ctx)
+}
+
+// Unhold removes holdID's hold of qty units, putting the units back in stock when restock is
+// set (the order was let go) and not otherwise (the order was paid: the units are sold). It
+// reports false when there was no such hold, so a repeat changes nothing.
+func (s *ProductStore) Unhold(ctx context.Context, id, holdID string, qty int, restock bool, now time.Time) (Product, bool, error) {
+	key := "holds." + holdID
+	inc := bson.M{"holdCount": -1, "version": 1}
+	if restock {
+		inc["stock"] = qty
+	}
+	var p Product
+	err := s.db.Write(productsColl).FindOneAndUpdate(ctx, bson.M{"_id": id, key + ".qty": qty},
+		bson.M{"$inc": inc, "$unset": bson.M{key: ""}, "$set": bson.M{"updatedAt": now}},
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&p)
+	if store.IsNotFound(err) {
+		return Product{}, false, nil
+	}
+	if err != nil {
+		return Product{}, false, fmt.Errorf("release hold: %w", err)
+	}
+	return p, true, s.bump(ctx)
+}
+
+// Held lists every hold on every product.
+func (s *ProductStore) Held(ctx context.Context) ([]HeldUnits, error) {
+	cur, err := s.db.Read(productsColl).Find(ctx, bson.M{"holdCount": bson.M{"$gt": 0}},
+		options.Find().SetProjection(bson.M{"holds": 1}))
+	if err != nil {
+		return nil, fmt.Errorf("list holds: %w", err)
+	}
+	var ps []Product
+	if err := cur.All(ctx, &ps); err != nil {
+		return nil, fmt.Errorf("list holds: %w", err)
+	}
+	out := []HeldUnits{}
+	for _, p := range ps {
+		for hid, h := range p.Holds {
+			out = append(out, HeldUnits{ProductID: p.ID, HoldID: hid, Quantity: h.Quantity, At: h.At})
+		}
+	}
+	slices.SortFunc(out, func(a, b HeldUnits) int { return a.At.Compare(b.At) })
+	return out, nil
 }
 
 // list runs a query sorted newest change first.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -370,17 +371,29 @@ func outOfStock(p Product, left int) error {
 		Details: map[string]any{"productId": p.ID, "available": left}}}
 }
 
-// ReserveStock takes qty units of a published product in one compare-and-set: stock never goes
-// below zero. A miss is an out-of-stock conflict naming the product and the units left.
-func (s *Service) ReserveStock(ctx context.Context, productID string, qty int) error {
+// holdIDPattern is what a hold id may look like: it becomes part of a field path, so no dots
+// or dollars.
+var holdIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// HoldStock takes qty units of a published product for the order holdID in one
+// compare-and-set: stock never goes below zero, and the units are recorded as that order's in the
+// same write. Holding again for the same order is a no-op. A miss is an out-of-stock conflict
+// naming the product and the units left.
+func (s *Service) HoldStock(ctx context.Context, productID, holdID string, qty int) error {
 	if qty <= 0 {
 		return fault.Fields(map[string]string{"quantity": "must be at least 1"})
 	}
-	p, err := s.Products.AddStock(ctx, productID, -qty, true, s.now())
+	if !holdIDPattern.MatchString(holdID) {
+		return fmt.Errorf("hold stock: invalid hold id %q", holdID)
+	}
+	p, err := s.Products.Hold(ctx, productID, holdID, qty, s.now())
 	if errors.Is(err, ErrNotFound) {
 		cur, lerr := s.Products.ByID(ctx, productID)
 		if lerr != nil {
 			return lerr
+		}
+		if h, ok := cur.Holds[holdID]; ok && h.Quantity == qty {
+			return nil
 		}
 		return outOfStock(cur, cur.Stock)
 	}
@@ -391,7 +404,47 @@ func (s *Service) ReserveStock(ctx context.Context, productID string, qty int) e
 	return nil
 }
 
-// ReleaseStock puts qty units back (a cancelled or refunded order), in any status, so archived
+// ReleaseHold lets go of the order holdID's units of a product: they go back into stock. It
+// reports whether there was such a hold; a repeat changes nothing.
+func (s *Service) ReleaseHold(ctx context.Context, productID, holdID string) (bool, error) {
+	return s.unhold(ctx, productID, holdID, true)
+}
+
+// SettleHold records that the order holdID was paid: its units are sold, and the hold is
+// forgotten without putting them back. It reports whether there was such a hold.
+func (s *Service) SettleHold(ctx context.Context, productID, holdID string) (bool, error) {
+	return s.unhold(ctx, productID, holdID, false)
+}
+
+func (s *Service) unhold(ctx context.Context, productID, holdID string, restock bool) (bool, error) {
+	if !holdIDPattern.MatchString(holdID) {
+		return false, fmt.Errorf("release hold: invalid hold id %q", holdID)
+	}
+	cur, err := s.Products.ByID(ctx, productID)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	h, ok := cur.Holds[holdID]
+	if !ok {
+		return false, nil
+	}
+	p, done, err := s.Products.Unhold(ctx, productID, holdID, h.Quantity, restock, s.now())
+	if err != nil || !done {
+		return false, err
+	}
+	s.rm.apply(p)
+	return true, nil
+}
+
+// HeldStock lists every hold, oldest first, for the payments sweeper.
+func (s *Service) HeldStock(ctx context.Context) ([]HeldUnits, error) {
+	return s.Products.Held(ctx)
+}
+
+// ReleaseStock puts qty units back (a refunded order's, restocked), in any status, so archived
 // products keep order history consistent.
 func (s *Service) ReleaseStock(ctx context.Context, productID string, qty int) error {
 	if qty <= 0 {

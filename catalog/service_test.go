@@ -2,13 +2,18 @@ package catalog_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/fairhands/marketplace/accounts"
 	"github.com/fairhands/marketplace/catalog"
+	"github.com/fairhands/marketplace/fault"
 	"github.com/fairhands/marketplace/programs"
 	"github.com/fairhands/marketplace/store/storetest"
 )
@@ -65,7 +70,7 @@ func TestAnotherInstanceConvergesOnPoll(t *testing.T) {
 	if _, err := b.PublicProduct(ctx, id); err != nil {
 		t.Fatalf("after a poll: %v", err)
 	}
-	if err := a.ReserveStock(ctx, id, 4); err != nil {
+	if err := a.HoldStock(ctx, id, "order1", 4); err != nil {
 		t.Fatal(err)
 	}
 	if err := b.Poll(ctx); err != nil {
@@ -83,7 +88,7 @@ func TestAnotherInstanceConvergesOnPoll(t *testing.T) {
 	}
 }
 
-func TestReserveStockNeverOversells(t *testing.T) {
+func TestHoldStockNeverOversells(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	a, b, id := twoInstances(t)
@@ -97,7 +102,7 @@ func TestReserveStockNeverOversells(t *testing.T) {
 			if i%2 == 1 {
 				svc = b
 			}
-			switch err := svc.ReserveStock(ctx, id, 1); {
+			switch err := svc.HoldStock(ctx, id, fmt.Sprintf("order%d", i), 1); {
 			case err == nil:
 				ok.Add(1)
 			case errors.Is(err, catalog.ErrOutOfStock):
@@ -114,5 +119,87 @@ func TestReserveStockNeverOversells(t *testing.T) {
 	p, err := a.ForSale(ctx, id)
 	if err != nil || p.Stock != 0 {
 		t.Fatalf("stock %d (%v), want 0", p.Stock, err)
+	}
+	held, err := a.HeldStock(ctx)
+	if err != nil || len(held) != 10 {
+		t.Fatalf("%d holds recorded (%v), want 10", len(held), err)
+	}
+}
+
+// Units held for an order are recorded with it in the same write: holding twice for one order
+// takes nothing more, releasing gives them back once, settling keeps them sold, and the holds
+// stay out of every public view.
+func TestHoldsReleaseAndSettleOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	a, _, id := twoInstances(t)
+	stock := func() int {
+		t.Helper()
+		p, err := a.Products.ByID(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.Stock
+	}
+	for range 2 {
+		if err := a.HoldStock(ctx, id, "orderA", 3); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := a.HoldStock(ctx, id, "orderB", 2); err != nil {
+		t.Fatal(err)
+	}
+	if got := stock(); got != 5 {
+		t.Fatalf("stock after holding 3 (twice, same order) and 2 = %d, want 5", got)
+	}
+	err := a.HoldStock(ctx, id, "orderC", 6)
+	var fe *fault.Error
+	if !errors.Is(err, catalog.ErrOutOfStock) || !errors.As(err, &fe) || fe.Details["available"] != 5 {
+		t.Fatalf("holding 6 of 5 left: %v", err)
+	}
+	if err := a.HoldStock(ctx, id, "bad.id", 1); err == nil {
+		t.Fatal("a hold id with a dot was accepted: it would become a field path")
+	}
+	for i, want := range []bool{true, false} {
+		if ok, err := a.ReleaseHold(ctx, id, "orderA"); err != nil || ok != want {
+			t.Fatalf("release %d: %v %v, want %v", i, ok, err, want)
+		}
+	}
+	if got := stock(); got != 8 {
+		t.Fatalf("stock after releasing orderA's 3 = %d, want 8", got)
+	}
+	for i, want := range []bool{true, false} {
+		if ok, err := a.SettleHold(ctx, id, "orderB"); err != nil || ok != want {
+			t.Fatalf("settle %d: %v %v, want %v", i, ok, err, want)
+		}
+	}
+	if got := stock(); got != 8 {
+		t.Fatalf("stock after settling orderB = %d, want 8 (sold units stay sold)", got)
+	}
+	if ok, err := a.ReleaseHold(ctx, id, "orderB"); err != nil || ok {
+		t.Fatalf("releasing a settled hold: %v %v", ok, err)
+	}
+	held, err := a.HeldStock(ctx)
+	if err != nil || len(held) != 0 {
+		t.Fatalf("holds left: %v %v", held, err)
+	}
+	if err := a.HoldStock(ctx, id, "orderD", 1); err != nil {
+		t.Fatal(err)
+	}
+	pub, err := a.PublicProduct(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := json.Marshal(pub); strings.Contains(string(b), "orderD") || strings.Contains(string(b), "hold") {
+		t.Fatalf("a public product shows its holds: %s", b)
+	}
+	// An edit of the product keeps the hold (the replace carries it).
+	title := "Brass jhumka earrings, polished"
+	maker := accounts.Actor{UserID: "u1", Role: accounts.RoleMaker, MakerID: "m1"}
+	if _, err := a.Update(ctx, maker, id, catalog.UpdateInput{Title: &title}); err != nil {
+		t.Fatal(err)
+	}
+	if held, err := a.HeldStock(ctx); err != nil || len(held) != 1 || held[0].HoldID != "orderD" || held[0].Quantity != 1 {
+		t.Fatalf("holds: %+v %v", held, err)
 	}
 }

@@ -42,20 +42,21 @@ func (s *Service) Checkout(ctx context.Context, actor accounts.Actor, in Checkou
 	if err != nil {
 		return CheckoutResult{}, err
 	}
-	if err := s.reserve(ctx, items); err != nil {
+	id := accounts.NewID()
+	if err := s.reserve(ctx, id, items); err != nil {
 		return CheckoutResult{}, err
 	}
 	now := s.now()
 	token := accounts.NewToken()
-	o := Order{ID: accounts.NewID(), TokenHash: accounts.HashToken(token), BuyerID: actor.UserID, Email: in.Email,
+	o := Order{ID: id, TokenHash: accounts.HashToken(token), BuyerID: actor.UserID, Email: in.Email,
 		ShippingAddress: in.ShippingAddress, Items: items, Currency: currency, Status: StatusPendingPayment,
-		Channel: ChannelOnline, CreatedAt: now, ExpiresAt: now.Add(ReservationTTL)}
+		Channel: ChannelOnline, CreatedAt: now, ExpiresAt: now.Add(ReservationTTL), StockHeld: true}
 	o.fillTotals()
 	if s.cfg.SealToken != nil {
 		o.TokenSealed = s.cfg.SealToken(token)
 	}
 	if err := s.orders.insert(ctx, o); err != nil {
-		s.release(ctx, items)
+		s.release(ctx, o)
 		return CheckoutResult{}, err
 	}
 	res := CheckoutResult{OrderID: o.ID, Status: o.Status, Total: o.Total, Currency: o.Currency,
@@ -160,24 +161,55 @@ func (s *Service) priceItems(ctx context.Context, in []ItemInput, programID stri
 	return items, currencies[0], nil
 }
 
-// reserve takes the stock of every item, or none: on a shortage it puts back what it took and
-// returns the catalog's out-of-stock conflict naming the product.
-func (s *Service) reserve(ctx context.Context, items []Item) error {
+// reserve holds the stock of every item for the order orderID, or none: on a shortage it lets
+// go of what it took and returns the catalog's out-of-stock conflict naming the product. Each
+// hold records the order it is for in the same write that takes the units, so a process killed
+// before the order is stored leaves holds the sweeper can release (sweepHolds).
+func (s *Service) reserve(ctx context.Context, orderID string, items []Item) error {
 	for i, it := range items {
-		if err := s.products.ReserveStock(ctx, it.ProductID, it.Quantity); err != nil {
-			s.release(ctx, items[:i])
+		if err := s.products.HoldStock(ctx, it.ProductID, orderID, it.Quantity); err != nil {
+			s.releaseHolds(ctx, orderID, items[:i])
 			return err
 		}
 	}
 	return nil
 }
 
-// release puts items' units back into stock.
-func (s *Service) release(ctx context.Context, items []Item) {
+// release puts an unpaid order's units back into stock, each at most once.
+func (s *Service) release(ctx context.Context, o Order) {
+	if !o.StockHeld {
+		// Taken before holds existed: no record says whose units they are, so put them back
+		// by count (the status change before this call makes it happen once).
+		s.restock(ctx, o.Items)
+		return
+	}
+	s.releaseHolds(ctx, o.ID, o.Items)
+}
+
+func (s *Service) releaseHolds(ctx context.Context, orderID string, items []Item) {
+	for _, it := range items {
+		if _, err := s.products.ReleaseHold(ctx, it.ProductID, orderID); err != nil {
+			// The hold stays; the sweeper tries again within the minute (never oversold).
+			s.log.Error("release held stock", "product", it.ProductID, "order", orderID, "err", err.Error())
+		}
+	}
+}
+
+// settleHolds records a paid order's units as sold: its holds are forgotten, the units stay out.
+func (s *Service) settleHolds(ctx context.Context, o Order) {
+	for _, it := range o.Items {
+		if _, err := s.products.SettleHold(ctx, it.ProductID, o.ID); err != nil {
+			s.log.Warn("settle held stock", "product", it.ProductID, "order", o.ID, "err", err.Error())
+		}
+	}
+}
+
+// restock puts refunded items' units back into stock.
+func (s *Service) restock(ctx context.Context, items []Item) {
 	for _, it := range items {
 		if err := s.products.ReleaseStock(ctx, it.ProductID, it.Quantity); err != nil {
 			// The units stay out of stock (never oversold); a coordinator can add them back.
-			s.log.Error("release stock", "product", it.ProductID, "quantity", it.Quantity, "err", err.Error())
+			s.log.Error("restock", "product", it.ProductID, "quantity", it.Quantity, "err", err.Error())
 		}
 	}
 }
@@ -190,7 +222,7 @@ func (s *Service) cancelUnpaid(ctx context.Context, o Order, reason string, acto
 	if err != nil || !ok {
 		return false, err
 	}
-	s.release(ctx, o.Items)
+	s.release(ctx, o)
 	s.record(ctx, actor, "order.cancel", "order", o.ID, firstOr(o.ProgramIDs), reason+"; stock released")
 	return true, nil
 }
@@ -268,14 +300,16 @@ func (s *Service) completePayment(ctx context.Context, pay payment, actor accoun
 func (s *Service) paidAfterCancel(ctx context.Context, o Order, pay payment, actor accounts.Actor) (Order, error) {
 	now := s.now()
 	ids := bson.M{"paymentIntentId": pay.PaymentIntentID, "chargeId": pay.ChargeID, "amountPaid": pay.Amount, "paymentMethod": pay.Method}
-	if err := s.reserve(ctx, o.Items); err == nil {
-		set := bson.M{"status": StatusPaid, "paidAt": now}
+	// A hold left by a cancellation cut short goes first, so the units are taken afresh.
+	s.releaseHolds(ctx, o.ID, o.Items)
+	if err := s.reserve(ctx, o.ID, o.Items); err == nil {
+		set := bson.M{"status": StatusPaid, "paidAt": now, "stockHeld": true}
 		for k, v := range ids {
 			set[k] = v
 		}
 		ok, err := s.orders.transition(ctx, o.ID, []string{StatusCancelled}, bson.M{"$set": set, "$unset": bson.M{"cancelledAt": "", "cancelReason": ""}})
 		if err != nil || !ok {
-			s.release(ctx, o.Items)
+			s.releaseHolds(ctx, o.ID, o.Items)
 			if err != nil {
 				return Order{}, err
 			}

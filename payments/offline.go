@@ -27,19 +27,21 @@ func (s *Service) OfflineSale(ctx context.Context, actor accounts.Actor, program
 	if err != nil {
 		return Order{}, err
 	}
-	if err := s.reserve(ctx, items); err != nil {
+	id := accounts.NewID()
+	if err := s.reserve(ctx, id, items); err != nil {
 		return Order{}, err
 	}
 	now := s.now()
-	o := Order{ID: accounts.NewID(), TokenHash: accounts.HashToken(accounts.NewToken()), Items: items, Currency: currency,
+	o := Order{ID: id, StockHeld: true, TokenHash: accounts.HashToken(accounts.NewToken()), Items: items, Currency: currency,
 		Status: StatusDelivered, Channel: ChannelOffline, PaymentMethod: in.PaymentMethod, CreatedBy: actor.UserID,
 		CreatedAt: now, PaidAt: now, DeliveredAt: now}
 	o.fillTotals()
 	o.AmountPaid = o.Total
 	if err := s.orders.insert(ctx, o); err != nil {
-		s.release(ctx, items)
+		s.release(ctx, o)
 		return Order{}, err
 	}
+	s.settleHolds(ctx, o) // sold on the spot
 	detail := fmt.Sprintf("%d %s in %s, %d items", o.Total, o.Currency, o.PaymentMethod, len(o.Items))
 	if in.Note != "" {
 		detail += "; " + in.Note

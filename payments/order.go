@@ -104,8 +104,11 @@ type Order struct {
 	CreatedBy      string `bson:"createdBy,omitempty" json:"createdBy,omitempty"`
 	Rev            int64  `bson:"rev" json:"-"`
 
-	CreatedAt   time.Time `bson:"createdAt" json:"createdAt"`
-	ExpiresAt   time.Time `bson:"expiresAt,omitempty" json:"expiresAt,omitzero"`
+	CreatedAt time.Time `bson:"createdAt" json:"createdAt"`
+	ExpiresAt time.Time `bson:"expiresAt,omitempty" json:"expiresAt,omitzero"`
+	// StockHeld says the order's units are held on the products under its id (every order
+	// since holds exist); an older unpaid order's units are put back by count.
+	StockHeld   bool      `bson:"stockHeld,omitempty" json:"-"`
 	PaidAt      time.Time `bson:"paidAt,omitempty" json:"paidAt,omitzero"`
 	ShippedAt   time.Time `bson:"shippedAt,omitempty" json:"shippedAt,omitzero"`
 	DeliveredAt time.Time `bson:"deliveredAt,omitempty" json:"deliveredAt,omitzero"`

@@ -318,7 +318,7 @@ func (s *Service) refundItems(ctx context.Context, orderID string, idx []int, re
 				for _, i := range newly {
 					back = append(back, items[i])
 				}
-				s.release(ctx, back)
+				s.restock(ctx, back)
 			}
 			detail := fmt.Sprintf("items %v, %d %s, refund %s", newly, amount, o.Currency, refundID)
 			if len(reason) > 0 && reason[0] != "" {

@@ -57,11 +57,16 @@ const (
 )
 
 // Products is what payments needs of the catalog; *catalog.Service is one. ForSale returns
-// catalog.ErrNotFound for a product that is not published; ReserveStock returns a fault.Conflict
-// coded "out_of_stock" naming the product when fewer than qty units are left.
+// catalog.ErrNotFound for a product that is not published. HoldStock takes units for an order
+// (idempotent per order) and returns a fault.Conflict coded "out_of_stock" naming the product
+// when fewer are left; ReleaseHold puts an order's held units back and SettleHold keeps them
+// sold, each at most once; ReleaseStock restocks refunded units.
 type Products interface {
 	ForSale(ctx context.Context, productID string) (catalog.Product, error)
-	ReserveStock(ctx context.Context, productID string, qty int) error
+	HoldStock(ctx context.Context, productID, orderID string, qty int) error
+	ReleaseHold(ctx context.Context, productID, orderID string) (bool, error)
+	SettleHold(ctx context.Context, productID, orderID string) (bool, error)
+	HeldStock(ctx context.Context) ([]catalog.HeldUnits, error)
 	ReleaseStock(ctx context.Context, productID string, qty int) error
 }
 

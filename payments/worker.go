@@ -110,6 +110,72 @@ func (s *Service) ExpireReservations(ctx context.Context) (int, error) {
 			n++
 		}
 	}
+	released, err := s.sweepHolds(ctx)
+	return n + released, err
+}
+
+// sweepHolds settles or releases the stock holds whose order has moved on: a paid order's units
+// are sold; a cancelled order's held units (a cancellation cut short) go back; and units held
+// for an order that was never stored (the process died between taking them and writing the
+// order) go back once a reservation's time has passed. It returns how many holds it released.
+func (s *Service) sweepHolds(ctx context.Context) (int, error) {
+	held, err := s.products.HeldStock(ctx)
+	if err != nil {
+		return 0, err
+	}
+	now := s.now()
+	orders := map[string]*Order{}
+	n := 0
+	for _, h := range held {
+		o, seen := orders[h.HoldID]
+		if !seen {
+			got, err := s.orders.byID(ctx, h.HoldID)
+			switch {
+			case errors.Is(err, ErrOrderNotFound):
+			case err != nil:
+				return n, err
+			default:
+				o = &got
+			}
+			orders[h.HoldID] = o
+		}
+		var release bool
+		switch {
+		case o == nil:
+			if now.Sub(h.At) < ReservationTTL {
+				continue // a checkout may still be writing its order
+			}
+			release = true
+		case o.Status == StatusPendingPayment:
+			continue // ExpireReservations lets it go when its time is up
+		case !o.PaidAt.IsZero():
+			release = false // paid (and perhaps refunded since, restocked by count): sold
+		case o.Status == StatusCancelled && h.At.Before(o.CancelledAt):
+			release = true
+		default:
+			continue // held again after the cancellation: a late payment is taking it
+		}
+		if release {
+			ok, err := s.products.ReleaseHold(ctx, h.ProductID, h.HoldID)
+			if err != nil {
+				return n, err
+			}
+			if ok {
+				n++
+				reason := "held stock of a cancelled order released"
+				if o == nil {
+					reason = "held stock of an order that was never stored released"
+				}
+				s.log.Warn(reason, "order", h.HoldID, "product", h.ProductID, "quantity", h.Quantity)
+				s.record(ctx, workerActor, "stock.release", "product", h.ProductID, "",
+					fmt.Sprintf("%d units held for order %s: %s", h.Quantity, h.HoldID, reason))
+			}
+			continue
+		}
+		if _, err := s.products.SettleHold(ctx, h.ProductID, h.HoldID); err != nil {
+			return n, err
+		}
+	}
 	return n, nil
 }
 
