@@ -493,3 +493,47 @@ func TestBrowserLanguageSwitch(t *testing.T) {
 		t.Fatalf("language not remembered: %q", lang)
 	}
 }
+
+// TestBrowserMakerData: on a 390 px phone a maker opens "My data" from home and turns off the
+// story consent with one tap; the public page stops showing the story at once.
+func TestBrowserMakerData(t *testing.T) {
+	s := startSite(t)
+	prog := s.program("Kolkata Beads", "Kolkata")
+	tara := s.maker(prog.ID, s.coordinator(prog.ID, "coord@browser.test"), "tara", "Tara")
+	phone := browser(t, true)
+	login(t, phone, s.base, "tara")
+	story := `button[role=switch][aria-labelledby="c-story"]`
+	run(t, phone, "open my data",
+		chromedp.Click(`main a[href="/maker/data"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(story+`[aria-checked="true"]`, chromedp.ByQuery),
+	)
+	var small []string
+	var overflow bool
+	run(t, phone, "fits the phone",
+		chromedp.Evaluate(`Array.from(document.querySelectorAll('main a.btn, main button')).filter(e => e.getBoundingClientRect().height < 48).map(e => e.textContent.trim())`, &small),
+		chromedp.Evaluate(`document.documentElement.scrollWidth > window.innerWidth`, &overflow),
+	)
+	if len(small) > 0 || overflow {
+		t.Fatalf("My data on a phone: targets under 48px %q, sideways scrolling %v", small, overflow)
+	}
+	shot(t, phone, "maker-data")
+	run(t, phone, "story off",
+		chromedp.Click(story, chromedp.ByQuery),
+		chromedp.WaitVisible(story+`[aria-checked="false"]`, chromedp.ByQuery),
+	)
+	wantText(t, phone, ".flash", "Saved")
+	shot(t, phone, "maker-data-story-off")
+	if m, err := s.a.Programs.Store.Maker(context.Background(), tara.MakerID); err != nil || m.Consent.Story.Granted {
+		t.Fatalf("story consent after the switch: %+v, %v", m.Consent.Story, err)
+	}
+	var stories int
+	run(t, phone, "public page",
+		chromedp.Navigate(s.base+"/makers/"+tara.MakerID),
+		chromedp.WaitVisible("h1", chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelectorAll('.story').length`, &stories),
+	)
+	wantText(t, phone, "h1", "Tara")
+	if stories != 0 {
+		t.Fatal("the public page still shows the story")
+	}
+}

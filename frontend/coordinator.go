@@ -259,6 +259,7 @@ type coordMakerData struct {
 	Progress *progressView
 	Error    string
 	Today    string
+	Consents []consentView
 }
 
 // scopedMaker loads a maker whose program the actor coordinates, without opening private fields.
@@ -285,7 +286,7 @@ func (s *Site) renderCoordMaker(c *gin.Context, status int, modify func(*coordMa
 		s.fail(c, err)
 		return
 	}
-	d := coordMakerData{Maker: m, Program: prog, Today: s.now().Format("2006-01-02")}
+	d := coordMakerData{Maker: m, Program: prog, Today: s.now().Format("2006-01-02"), Consents: consentViews(m, s.now())}
 	if u, err := s.Accounts.Users.ByID(ctx, m.ID); err == nil && u.Status == accounts.StatusInvited {
 		d.Invited = true
 	}

@@ -130,6 +130,11 @@ func (s *Site) Mount(r *gin.Engine) {
 	m.POST("/products/:id/photos", s.makerProductPhoto)
 	m.POST("/products/:id/submit", s.makerProductSubmit)
 	m.POST("/payouts", s.makerPayouts)
+	m.GET("/data", s.makerData)
+	m.POST("/data/consent", s.makerConsent)
+	m.GET("/data/export", s.makerExportDownload)
+	m.GET("/data/erase", s.makerEraseConfirm)
+	m.POST("/data/erase", s.makerEraseDo)
 
 	// Coordinators (admins may use these pages too).
 	co := g.Group("/coordinator", s.need(accounts.RoleCoordinator, accounts.RoleAdmin))
@@ -151,6 +156,10 @@ func (s *Site) Mount(r *gin.Engine) {
 	co.GET("/makers/:id/products/new", s.coordProductForm)
 	co.POST("/makers/:id/products", s.coordProductCreate)
 	co.POST("/makers/:id/milestones", s.coordMilestone)
+	co.POST("/makers/:id/consent", s.coordConsent)
+	co.GET("/makers/:id/export", s.coordExportDownload)
+	co.GET("/makers/:id/erase", s.coordEraseConfirm)
+	co.POST("/makers/:id/erase", s.coordEraseDo)
 	co.GET("/products/:id", s.coordProduct)
 	co.POST("/products/:id", s.coordProductUpdate)
 	co.POST("/products/:id/photos", s.coordProductPhoto)
