@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -93,7 +92,7 @@ func (s *Server) listCategories(c *gin.Context) {
 		Fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"items": cats})
+	c.JSON(http.StatusOK, itemsBody(cats))
 }
 
 // getImage serves one rendition: public ones with a year-long immutable cache (an address never
@@ -147,7 +146,7 @@ func (s *Server) views(c *gin.Context, ps []catalog.Product, err error) {
 		Fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"items": vs})
+	c.JSON(http.StatusOK, itemsBody(vs))
 }
 
 func (s *Server) createProduct(c *gin.Context) {
@@ -223,8 +222,10 @@ func (s *Server) reviewQueue(c *gin.Context) {
 var (
 	errNotMultipart = fault.New(fault.Invalid, "not_multipart", "send the photo as multipart/form-data in a field named image")
 	errNoImageField = fault.New(fault.Invalid, "image_missing", "no photo found: send it in a multipart field named image")
-	errUploadLarge  = fault.New(fault.TooLarge, "image_too_large", "the photo is larger than %d MB: please upload a smaller one", catalog.MaxImageBytes>>20)
 )
+
+// imageHint says how to send a product photo, for an upload that cannot be read.
+const imageHint = "send a multipart/form-data form with the photo as a file in the field named image"
 
 // uploadProductImage streams the multipart field "image" into the catalog, which re-encodes it
 // (EXIF and GPS gone) before anything is stored. The upload gets its own cap of 10 MB plus
@@ -244,43 +245,27 @@ func (s *Server) uploadProductImage(c *gin.Context) {
 	}
 	for {
 		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
+		if err == io.EOF { // the form's proper end (a body cut short is a wrapped EOF)
 			Fail(c, errNoImageField)
 			return
 		}
 		if err != nil {
-			Fail(c, multipartError(err))
+			Fail(c, uploadReadError(err, imageHint))
 			return
 		}
 		if part.FormName() != "image" {
 			_ = part.Close()
 			continue
 		}
-		img, err := s.Catalog.AddImage(c.Request.Context(), ActorOf(c), c.Param("id"), part)
-		var re *catalog.UploadReadError
-		if errors.As(err, &re) {
-			err = multipartError(re.Err)
-		}
-		if err != nil {
+		photo := &bodyReadTracker{r: part}
+		img, err := s.Catalog.AddImage(c.Request.Context(), ActorOf(c), c.Param("id"), photo)
+		if err = photo.readFailure(err, imageHint); err != nil {
 			Fail(c, err)
 			return
 		}
 		c.JSON(http.StatusCreated, img)
 		return
 	}
-}
-
-// multipartError explains a failure to read the upload: a body over the cap is a 413, anything
-// else a 400.
-func multipartError(err error) error {
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return errUploadLarge
-	}
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return fault.New(fault.Invalid, "upload_incomplete", "the upload was cut short: please try again")
-	}
-	return fault.New(fault.Invalid, "bad_multipart", "the upload is not valid multipart/form-data: send the photo in a field named image")
 }
 
 func (s *Server) deleteProductImage(c *gin.Context) {

@@ -162,11 +162,21 @@ func dbDown(err error) bool {
 		errors.Is(err, context.DeadlineExceeded)
 }
 
+// methodNotAllowed answers a request whose path exists but not with its method: 405, with the
+// Allow header gin has already set (HandleMethodNotAllowed) and the usual JSON error body. It
+// writes the body itself because no domain error kind means 405: this is about routing alone.
+func methodNotAllowed(c *gin.Context) {
+	msg := "this endpoint does not accept that method"
+	if allow := c.Writer.Header().Get("Allow"); allow != "" {
+		msg += ": use " + allow
+	}
+	c.AbortWithStatusJSON(http.StatusMethodNotAllowed, errorBody{Error: errorDetail{Code: "method_not_allowed", Message: msg}})
+}
+
 // Error codes for routes and auth that are not a domain's.
 var (
 	errDatabaseDown  = fault.New(fault.Unavailable, "database_unavailable", "the database is not reachable right now: please try again in a moment")
 	errNotFoundRoute = fault.New(fault.NotFound, "route_not_found", "no such endpoint")
-	errMethod        = fault.New(fault.Invalid, "method_not_allowed", "this endpoint does not accept that method")
 	errLoginRequired = fault.New(fault.Unauthorized, "unauthenticated", "log in first: send Authorization: Bearer <token>")
 	errForbidden     = fault.New(fault.Forbidden, "forbidden", "your role may not do this")
 	errRateLimited   = fault.New(fault.TooMany, "rate_limited", "too many requests: wait a minute and try again")

@@ -2,14 +2,17 @@ package api
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"html/template"
 	"io"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/stripe/stripe-go/v76"
 
 	"github.com/fairhands/marketplace/fault"
 	"github.com/fairhands/marketplace/payments"
@@ -45,7 +48,7 @@ func (s *Server) stripeWebhook(c *gin.Context) {
 	res, err := s.Payments.HandleWebhook(c.Request.Context(), payload, c.GetHeader("Stripe-Signature"))
 	if err != nil {
 		s.Metrics.Count("webhook", "refused", 1)
-		Fail(c, err)
+		Fail(c, webhookError(err, payload))
 		return
 	}
 	outcome := "processed"
@@ -59,16 +62,51 @@ func (s *Server) stripeWebhook(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"received": true, "duplicate": res.Duplicate})
 }
 
+// orderStatuses are the values ?status= may take on the order list.
+var orderStatuses = []string{payments.StatusPendingPayment, payments.StatusPaid, payments.StatusShipped,
+	payments.StatusDelivered, payments.StatusCancelled, payments.StatusRefunded}
+
+// Paging of the order list.
+const (
+	defaultOrderLimit = 50
+	maxOrderLimit     = 200
+)
+
+// errWebhookPayload answers a webhook body that is not a Stripe event object.
+var errWebhookPayload = fault.New(fault.Invalid, "invalid_payload", "the body is not a Stripe event: it must be the event's JSON object, as Stripe sends it")
+
+// webhookError says what is wrong with a refused event. The payments service answers
+// bad_signature both for a signature that does not match and for a signed body it cannot parse
+// as an event (stripe-go's ConstructEvent reports both with one untyped error); a body that is
+// not an event is the sender's mistake whatever its signature says, so it is told as such.
+func webhookError(err error, payload []byte) error {
+	if fe, ok := fault.As(err); !ok || fe.Code != "bad_signature" {
+		return err
+	}
+	var evt stripe.Event // what ConstructEvent decodes the body into, so the two agree
+	if json.Unmarshal(payload, &evt) != nil {
+		return errWebhookPayload
+	}
+	return err
+}
+
 func (s *Server) listOrders(c *gin.Context) {
-	q := payments.OrderQuery{Status: c.Query("status")}
-	q.Limit, _ = strconv.ParseInt(c.Query("limit"), 10, 64)
-	q.Offset, _ = strconv.ParseInt(c.Query("offset"), 10, 64)
+	bad := map[string]string{}
+	q := payments.OrderQuery{
+		Status: queryOneOf(c, "status", "", orderStatuses, bad),
+		Limit:  queryInt(c, "limit", defaultOrderLimit, 1, maxOrderLimit, bad),
+		Offset: queryInt(c, "offset", 0, 0, math.MaxInt64, bad),
+	}
+	if err := fault.Fields(bad); err != nil {
+		Fail(c, err)
+		return
+	}
 	items, err := s.Payments.Orders(c.Request.Context(), ActorOf(c), q)
 	if err != nil {
 		Fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
+	c.JSON(http.StatusOK, itemsBody(items))
 }
 
 func (s *Server) getOrder(c *gin.Context) {
@@ -288,7 +326,7 @@ func (s *Server) listDisbursements(c *gin.Context) {
 		Fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"items": ds})
+	c.JSON(http.StatusOK, itemsBody(ds))
 }
 
 func (s *Server) offlineSale(c *gin.Context) {

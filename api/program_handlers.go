@@ -40,10 +40,10 @@ func (s *Server) listPrograms(c *gin.Context) {
 			Fail(c, err)
 			return
 		}
-		c.JSON(http.StatusOK, gin.H{"items": dir})
+		c.JSON(http.StatusOK, itemsBody(dir))
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"items": ps})
+	c.JSON(http.StatusOK, itemsBody(ps))
 }
 
 func (s *Server) getProgram(c *gin.Context) {
@@ -116,7 +116,7 @@ func (s *Server) listMakers(c *gin.Context) {
 	for _, m := range ms {
 		out = append(out, makerSummary{ID: m.ID, DisplayName: m.DisplayName, Status: m.Status, PayoutsEnabled: m.PayoutsEnabled})
 	}
-	c.JSON(http.StatusOK, gin.H{"items": out})
+	c.JSON(http.StatusOK, itemsBody(out))
 }
 
 func (s *Server) getMaker(c *gin.Context) {
@@ -145,12 +145,18 @@ func (s *Server) programAudit(c *gin.Context) {
 		Fail(c, programs.ErrNotFound)
 		return
 	}
+	bad := map[string]string{}
+	format := queryOneOf(c, "format", "json", []string{"json", "csv"}, bad)
+	if err := fault.Fields(bad); err != nil {
+		Fail(c, err)
+		return
+	}
 	entries, err := s.Audit.List(c.Request.Context(), audit.Query{ProgramIDs: []string{id}, Limit: 1000})
 	if err != nil {
 		Fail(c, err)
 		return
 	}
-	if c.Query("format") == "csv" {
+	if format == "csv" {
 		rows := [][]string{{"at", "actorId", "actorRole", "action", "recordType", "recordId", "forMakerId", "ip", "detail"}}
 		for _, e := range entries {
 			rows = append(rows, []string{e.At.Format(time.RFC3339), e.ActorID, e.ActorRole, e.Action, e.RecordType, e.RecordID, e.ForMakerID, e.IP, e.Detail})
@@ -158,7 +164,7 @@ func (s *Server) programAudit(c *gin.Context) {
 		writeCSV(c, "audit-"+id+".csv", rows)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"items": entries})
+	c.JSON(http.StatusOK, itemsBody(entries))
 }
 
 // writeCSV sends rows as a CSV download. Cells that a spreadsheet would run as a formula are

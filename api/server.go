@@ -64,7 +64,7 @@ func (s *Server) Router() *gin.Engine {
 	r.ForwardedByClientIP = false // behind a proxy, configure trusted proxies explicitly
 	r.Use(requestLog(s.Logger, s.Metrics), recoverJSON(), securityHeaders(s.HSTS))
 	r.NoRoute(func(c *gin.Context) { Fail(c, errNotFoundRoute) })
-	r.NoMethod(func(c *gin.Context) { Fail(c, errMethod) })
+	r.NoMethod(methodNotAllowed)
 
 	s.MountTestPayment(r)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })

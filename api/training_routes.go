@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/base64"
-	"errors"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"slices"
@@ -85,7 +85,7 @@ func (s *Server) createTrack(c *gin.Context) {
 
 func (s *Server) listTracks(c *gin.Context) {
 	ts, err := s.Training.Tracks(c.Request.Context(), ActorOf(c), c.Param("id"))
-	writeResult(c, http.StatusOK, gin.H{"items": ts}, err)
+	writeResult(c, http.StatusOK, itemsBody(ts), err)
 }
 
 func (s *Server) getTrack(c *gin.Context) {
@@ -136,7 +136,7 @@ func (s *Server) recordSession(c *gin.Context) {
 
 func (s *Server) listSessions(c *gin.Context) {
 	vs, err := s.Training.Sessions(c.Request.Context(), ActorOf(c), c.Param("id"))
-	writeResult(c, http.StatusOK, gin.H{"items": vs}, err)
+	writeResult(c, http.StatusOK, itemsBody(vs), err)
 }
 
 func (s *Server) getEnrollment(c *gin.Context) {
@@ -194,6 +194,7 @@ func (s *Server) undoMilestone(c *gin.Context) {
 // uploadEvidence takes the photo as a multipart form field "photo" or as the raw request body.
 func (s *Server) uploadEvidence(c *gin.Context) {
 	var photo io.Reader
+	var body *bodyReadTracker // the raw body, to tell a failed read from the service's own errors
 	if isMultipartForm(c) {
 		form, err := readEvidenceForm(c)
 		if err != nil {
@@ -207,15 +208,24 @@ func (s *Server) uploadEvidence(c *gin.Context) {
 		photo = bytes.NewReader(form.photo)
 	} else {
 		evidenceBody(c)
-		photo = c.Request.Body
+		body = &bodyReadTracker{r: c.Request.Body}
+		photo = body
 	}
 	v, err := s.Training.UploadEvidence(c.Request.Context(), ActorOf(c), c.Param("id"), c.Param("milestoneId"), photo)
-	writeResult(c, http.StatusCreated, v, evidenceUploadError(err))
+	if body != nil {
+		err = body.readFailure(err, evidenceBodyHint)
+	}
+	writeResult(c, http.StatusCreated, v, err)
 }
 
 func (s *Server) getEvidence(c *gin.Context) {
-	w, _ := strconv.Atoi(c.Query("w"))
-	rc, f, err := s.Training.EvidencePhoto(c.Request.Context(), ActorOf(c), c.Param("id"), w)
+	bad := map[string]string{}
+	w := queryInt(c, "w", 0, 1, math.MaxInt32, bad) // absent: the largest size
+	if err := fault.Fields(bad); err != nil {
+		Fail(c, err)
+		return
+	}
+	rc, f, err := s.Training.EvidencePhoto(c.Request.Context(), ActorOf(c), c.Param("id"), int(w))
 	if err != nil {
 		Fail(c, err)
 		return
@@ -284,7 +294,7 @@ func (s *Server) verifyCertificate(c *gin.Context) {
 
 func (s *Server) makerEnrollments(c *gin.Context) {
 	ps, err := s.Training.MakerProgress(c.Request.Context(), ActorOf(c), c.Param("id"))
-	writeResult(c, http.StatusOK, gin.H{"items": ps}, err)
+	writeResult(c, http.StatusOK, itemsBody(ps), err)
 }
 
 func (s *Server) recordOutcome(c *gin.Context) {
@@ -298,7 +308,7 @@ func (s *Server) recordOutcome(c *gin.Context) {
 
 func (s *Server) listOutcomes(c *gin.Context) {
 	os, err := s.Training.Outcomes(c.Request.Context(), ActorOf(c), c.Param("id"))
-	writeResult(c, http.StatusOK, gin.H{"items": os}, err)
+	writeResult(c, http.StatusOK, itemsBody(os), err)
 }
 
 // trainingReport answers JSON, or CSV with ?format=csv for funders and spreadsheets.
@@ -324,7 +334,7 @@ func (s *Server) trainingReport(c *gin.Context) {
 
 func (s *Server) getSellingGates(c *gin.Context) {
 	gs, err := s.Training.Gates(c.Request.Context(), ActorOf(c), c.Param("id"))
-	writeResult(c, http.StatusOK, gin.H{"gates": gs}, err)
+	writeResult(c, http.StatusOK, gin.H{"gates": jsonList(gs)}, err)
 }
 
 func (s *Server) putSellingGates(c *gin.Context) {
@@ -333,7 +343,7 @@ func (s *Server) putSellingGates(c *gin.Context) {
 		return
 	}
 	gs, err := s.Training.SetGates(c.Request.Context(), ActorOf(c), c.Param("id"), in)
-	writeResult(c, http.StatusOK, gin.H{"gates": gs}, err)
+	writeResult(c, http.StatusOK, gin.H{"gates": jsonList(gs)}, err)
 }
 
 // bindOptionalBody is bindJSON for endpoints whose fields are all optional: an empty body is {}.
@@ -361,7 +371,7 @@ func readEvidenceForm(c *gin.Context, fields ...string) (evidenceForm, error) {
 	form := evidenceForm{values: map[string]string{}}
 	mr, err := c.Request.MultipartReader()
 	if err != nil {
-		return form, fault.New(fault.Invalid, "invalid_form", "the upload is not a readable multipart form")
+		return form, fault.New(fault.Invalid, "invalid_form", "the upload is not a readable multipart form: %s", evidenceFormHint)
 	}
 	for {
 		part, err := mr.NextPart()
@@ -369,14 +379,14 @@ func readEvidenceForm(c *gin.Context, fields ...string) (evidenceForm, error) {
 			return form, nil
 		}
 		if err != nil {
-			return form, evidenceUploadError(err)
+			return form, uploadReadError(err, evidenceFormHint)
 		}
 		name := part.FormName()
 		switch {
 		case name == "photo":
 			b, err := io.ReadAll(io.LimitReader(part, training.MaxEvidenceBytes+1))
 			if err != nil {
-				return form, evidenceUploadError(err)
+				return form, uploadReadError(err, evidenceFormHint)
 			}
 			if len(b) > training.MaxEvidenceBytes {
 				return form, fault.New(fault.TooLarge, "photo_too_large", "the photo is larger than %d MB: please send a smaller one", training.MaxEvidenceBytes>>20)
@@ -385,7 +395,7 @@ func readEvidenceForm(c *gin.Context, fields ...string) (evidenceForm, error) {
 		case slices.Contains(fields, name):
 			b, err := io.ReadAll(io.LimitReader(part, 8<<10+1))
 			if err != nil {
-				return form, evidenceUploadError(err)
+				return form, uploadReadError(err, evidenceFormHint)
 			}
 			if len(b) > 8<<10 {
 				return form, faultFields(map[string]string{name: "is too long"})
@@ -396,24 +406,11 @@ func readEvidenceForm(c *gin.Context, fields ...string) (evidenceForm, error) {
 	}
 }
 
-// evidenceUploadError reports a body over the cap as 413; other errors pass through.
-func evidenceUploadError(err error) error {
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return fault.New(fault.TooLarge, "body_too_large", "the upload is larger than %d MB: please send a smaller photo", mbe.Limit>>20)
-	}
-	if err != nil && fault.KindOf(err) == fault.Internal &&
-		(strings.Contains(err.Error(), "multipart") || strings.Contains(err.Error(), "MIME")) {
-		return fault.New(fault.Invalid, "invalid_form", "the upload is not a readable multipart form")
-	}
-	// A body cut short (a dropped phone connection, or a hostile client) is the sender's to retry,
-	// not our fault (found by fuzzing).
-	if err != nil && fault.KindOf(err) == fault.Internal &&
-		(errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "unexpected EOF")) {
-		return fault.New(fault.Invalid, "upload_incomplete", "the upload was cut short: please send the photo again")
-	}
-	return err
-}
+// How to send an evidence photo, for an upload that cannot be read: as a form, or as the body.
+const (
+	evidenceFormHint = "send a multipart/form-data form with the photo as a file in the field named photo"
+	evidenceBodyHint = "send the photo's bytes as the request body, or as a file in a multipart/form-data field named photo"
+)
 
 func cspNonce() string {
 	b := make([]byte, 16)

@@ -221,7 +221,7 @@ func (s *Spec) check(req *http.Request, body []byte, complete bool, rec *recorde
 	if err != nil {
 		// The app has no such endpoint either: fine, the test asked for it on purpose.
 		if code := errorCode(rec); (status == http.StatusNotFound && code == "route_not_found") ||
-			(status == http.StatusBadRequest && code == "method_not_allowed") {
+			(status == http.StatusMethodNotAllowed && code == "method_not_allowed") {
 			return "", ""
 		}
 		return "", fmt.Sprintf("the app answered but the description has no such operation (%v)", err)
