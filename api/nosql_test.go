@@ -415,7 +415,9 @@ func TestFormBodiesAreCapped(t *testing.T) {
 		t.Skip("sends 64 MB forms")
 	}
 	w := newFuzzWorld(t)
-	const size, allowed = 64 << 20, 16 << 20
+	// allowed leaves room above the 11 MB cap for what loopback socket buffers take in before
+	// the server closes the connection (several MB under load).
+	const size, allowed = 64 << 20, 24 << 20
 	for _, rt := range w.e.App.Engine.Routes() {
 		if rt.Method != http.MethodPost || strings.HasPrefix(rt.Path, "/api/") {
 			continue
