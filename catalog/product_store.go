@@ -95,11 +95,11 @@ func (s *ProductStore) ByID(ctx context.Context, id string) (Product, error) {
 // Replace writes p if the stored version is still p.Version-1 (the caller has already
 // incremented it); otherwise it returns errStale.
 func (s *ProductStore) Replace(ctx context.Context, p Product) error {
-	res, err := s.db.Write(productsColl).ReplaceOne(ctx, bson.M{"_id": p.ID, "version": p.Version - 1}, p)
+	ok, err := s.db.ReplaceIf(ctx, productsColl, bson.M{"_id": p.ID, "version": p.Version - 1}, p)
 	if err != nil {
 		return fmt.Errorf("update product: %w", err)
 	}
-	if res.MatchedCount == 0 {
+	if !ok {
 		return errStale
 	}
 	return s.bump(ctx)
@@ -116,9 +116,8 @@ func (s *ProductStore) AddStock(ctx context.Context, id string, delta int, ifPub
 	}
 	update := bson.M{"$inc": bson.M{"stock": delta, "version": 1}, "$set": bson.M{"updatedAt": now}}
 	var p Product
-	err := s.db.Write(productsColl).FindOneAndUpdate(ctx, filter, update,
-		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&p)
-	if store.IsNotFound(err) {
+	ok, err := s.db.FindOneAndUpdateIf(ctx, productsColl, filter, update, &p)
+	if err == nil && !ok {
 		return Product{}, ErrNotFound
 	}
 	if err != nil {
@@ -135,9 +134,8 @@ func (s *ProductStore) Hold(ctx context.Context, id, holdID string, qty int, now
 	update := bson.M{"$inc": bson.M{"stock": -qty, "holdCount": 1, "version": 1},
 		"$set": bson.M{"updatedAt": now, key: Hold{Quantity: qty, At: now}}}
 	var p Product
-	err := s.db.Write(productsColl).FindOneAndUpdate(ctx, filter, update,
-		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&p)
-	if store.IsNotFound(err) {
+	ok, err := s.db.FindOneAndUpdateIf(ctx, productsColl, filter, update, &p)
+	if err == nil && !ok {
 		return Product{}, ErrNotFound
 	}
 	if err != nil {
@@ -156,10 +154,9 @@ func (s *ProductStore) Unhold(ctx context.Context, id, holdID string, qty int, r
 		inc["stock"] = qty
 	}
 	var p Product
-	err := s.db.Write(productsColl).FindOneAndUpdate(ctx, bson.M{"_id": id, key + ".qty": qty},
-		bson.M{"$inc": inc, "$unset": bson.M{key: ""}, "$set": bson.M{"updatedAt": now}},
-		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&p)
-	if store.IsNotFound(err) {
+	ok, err := s.db.FindOneAndUpdateIf(ctx, productsColl, bson.M{"_id": id, key + ".qty": qty},
+		bson.M{"$inc": inc, "$unset": bson.M{key: ""}, "$set": bson.M{"updatedAt": now}}, &p)
+	if err == nil && !ok {
 		return Product{}, false, nil
 	}
 	if err != nil {

@@ -42,9 +42,10 @@ type Entry struct {
 	Lang     string `bson:"lang"`
 	Template string `bson:"template"`
 	Subject  string `bson:"subject"`
-	Text     string `bson:"text"`
-	HTML     string `bson:"html"`
-	Status   string `bson:"status"`
+	// Text and HTML are the bodies, kept until the mail is sent.
+	Text   string `bson:"text,omitempty"`
+	HTML   string `bson:"html,omitempty"`
+	Status string `bson:"status"`
 	// Attempts counts claims, including one whose worker died mid-send.
 	Attempts int `bson:"attempts"`
 	// NextAttemptAt is when the mail is next due: for a queued mail the (backed-off) retry
@@ -240,20 +241,50 @@ func (o *Outbox) Run(ctx context.Context) {
 // sending one whose lease ran out. The filter and update run as one findOneAndUpdate through the
 // write connection, so two workers never hold the same claim. It returns mongo.ErrNoDocuments
 // when nothing is due.
+//
+// On the embedded store, where any query but {_id} decodes the whole collection, the due mail is
+// looked up through the read connections and then claimed by _id (store.FindOneAndUpdateIf), so
+// the search does not hold up every other write.
 func (o *Outbox) claim(ctx context.Context, now time.Time) (Entry, error) {
+	due := bson.M{"status": bson.M{"$in": bson.A{StatusQueued, StatusSending}}, "nextAttemptAt": bson.M{"$lte": now}}
+	update := bson.M{
+		"$set": bson.M{"status": StatusSending, "nextAttemptAt": now.Add(o.Lease), "claim": primitive.NewObjectID().Hex()},
+		"$inc": bson.M{"attempts": 1},
+	}
+	first := bson.D{{Key: "nextAttemptAt", Value: 1}}
 	var e Entry
-	err := o.db.Write(collection).FindOneAndUpdate(ctx,
-		bson.M{"status": bson.M{"$in": bson.A{StatusQueued, StatusSending}}, "nextAttemptAt": bson.M{"$lte": now}},
-		bson.M{
-			"$set": bson.M{"status": StatusSending, "nextAttemptAt": now.Add(o.Lease), "claim": primitive.NewObjectID().Hex()},
-			"$inc": bson.M{"attempts": 1},
-		},
-		options.FindOneAndUpdate().SetSort(bson.D{{Key: "nextAttemptAt", Value: 1}}).SetReturnDocument(options.After),
-	).Decode(&e)
+	if !o.db.Embedded {
+		err := o.db.Write(collection).FindOneAndUpdate(ctx, due, update,
+			options.FindOneAndUpdate().SetSort(first).SetReturnDocument(options.After)).Decode(&e)
+		if err != nil {
+			return Entry{}, err
+		}
+		return e, nil
+	}
+	cur, err := o.db.Read(collection).Find(ctx, due, options.Find().SetSort(first).SetLimit(8).SetProjection(bson.M{"_id": 1}))
 	if err != nil {
 		return Entry{}, err
 	}
-	return e, nil
+	var ids []struct {
+		ID string `bson:"_id"`
+	}
+	if err := cur.All(ctx, &ids); err != nil {
+		return Entry{}, err
+	}
+	for _, c := range ids {
+		f := bson.M{"_id": c.ID}
+		for k, v := range due {
+			f[k] = v
+		}
+		ok, err := o.db.FindOneAndUpdateIf(ctx, collection, f, update, &e)
+		if err != nil {
+			return Entry{}, err
+		}
+		if ok {
+			return e, nil
+		}
+	}
+	return Entry{}, mongo.ErrNoDocuments
 }
 
 // deliverOne claims one due mail and tries to send it. It reports whether there was one.
@@ -293,9 +324,14 @@ func (o *Outbox) finish(ctx context.Context, e Entry, sendErr error) error {
 	defer cancel()
 	now := o.now()
 	var set bson.M
+	unset := bson.M{"claim": ""}
 	switch {
 	case sendErr == nil:
+		// The bodies go once delivered: the mail kept for support questions and idempotency
+		// needs only who, what and when; and every claim decodes the whole outbox on the
+		// embedded store, where bodies were nine tenths of its bytes.
 		set = bson.M{"status": StatusSent, "sentAt": now}
+		unset["text"], unset["html"] = "", ""
 	case IsPermanent(sendErr) || e.Attempts >= o.MaxAttempts:
 		set = bson.M{"status": StatusFailed, "failedAt": now, "lastError": sendErr.Error()}
 		o.log.Error("outbox: mail failed for good", "id", e.ID, "key", e.Key, "template", e.Template,
@@ -306,12 +342,12 @@ func (o *Outbox) finish(ctx context.Context, e Entry, sendErr error) error {
 		o.log.Warn("outbox: mail not sent, will retry", "id", e.ID, "template", e.Template,
 			"attempts", e.Attempts, "retryAt", next, "err", sendErr.Error())
 	}
-	res, err := o.db.Write(collection).UpdateOne(ctx, bson.M{"_id": e.ID, "claim": e.Claim},
-		bson.M{"$set": set, "$unset": bson.M{"claim": ""}})
+	ok, err := o.db.UpdateIf(ctx, collection, bson.M{"_id": e.ID, "claim": e.Claim},
+		bson.M{"$set": set, "$unset": unset})
 	if err != nil {
 		return fmt.Errorf("record mail %s: %w", e.ID, err)
 	}
-	if res.MatchedCount == 0 {
+	if !ok {
 		// Our lease ran out and another worker took the mail over: it decides now.
 		o.log.Warn("outbox: lease lost before the attempt was recorded", "id", e.ID)
 	}
@@ -322,7 +358,7 @@ func (o *Outbox) finish(ctx context.Context, e Entry, sendErr error) error {
 func (o *Outbox) release(e Entry) error {
 	ctx, cancel := bookkeeping(context.Background())
 	defer cancel()
-	_, err := o.db.Write(collection).UpdateOne(ctx, bson.M{"_id": e.ID, "claim": e.Claim}, bson.M{
+	_, err := o.db.UpdateIf(ctx, collection, bson.M{"_id": e.ID, "claim": e.Claim}, bson.M{
 		"$set":   bson.M{"status": StatusQueued, "nextAttemptAt": o.now()},
 		"$inc":   bson.M{"attempts": -1},
 		"$unset": bson.M{"claim": ""},

@@ -186,6 +186,10 @@ func TestQueuedMailArrivesWithBothParts(t *testing.T) {
 	if e.Attempts != 1 || e.SentAt == nil {
 		t.Errorf("stored entry: attempts %d, sentAt %v", e.Attempts, e.SentAt)
 	}
+	// Once delivered, only who, what and when are kept.
+	if e.Text != "" || e.HTML != "" || e.Subject == "" || e.To == "" {
+		t.Errorf("sent mail kept: text %d bytes, html %d bytes, subject %q, to %q", len(e.Text), len(e.HTML), e.Subject, e.To)
+	}
 }
 
 func TestSMTPTransports(t *testing.T) {

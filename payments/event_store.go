@@ -58,18 +58,18 @@ func (s *eventStore) claim(ctx context.Context, id, typ string, now time.Time) (
 		return false, fmt.Errorf("claim event: %w", err)
 	}
 	// Take over a claim whose instance died mid-way.
-	res, err := s.db.Write(eventsColl).UpdateOne(ctx,
+	ok, err := s.db.UpdateIf(ctx, eventsColl,
 		bson.M{"_id": id, "status": eventProcessing, "leaseUntil": bson.M{"$lt": now}},
 		bson.M{"$set": bson.M{"leaseUntil": now.Add(eventLease)}})
 	if err != nil {
 		return false, fmt.Errorf("claim event: %w", err)
 	}
-	return res.MatchedCount == 1, nil
+	return ok, nil
 }
 
 // done marks the event processed.
 func (s *eventStore) done(ctx context.Context, id string, now time.Time) error {
-	_, err := s.db.Write(eventsColl).UpdateOne(ctx, bson.M{"_id": id},
+	_, err := s.db.UpdateIf(ctx, eventsColl, bson.M{"_id": id},
 		bson.M{"$set": bson.M{"status": eventDone, "processedAt": now}})
 	if err != nil {
 		return fmt.Errorf("finish event: %w", err)

@@ -73,26 +73,26 @@ func (s *ledgerStore) cas(ctx context.Context, id string, from []string, extra b
 	for k, v := range extra {
 		filter[k] = v
 	}
-	res, err := s.db.Write(ledgerColl).UpdateOne(ctx, filter, update)
+	ok, err := s.db.UpdateIf(ctx, ledgerColl, filter, update)
 	if err != nil {
 		return false, fmt.Errorf("update ledger entry: %w", err)
 	}
-	return res.MatchedCount == 1, nil
+	return ok, nil
 }
 
 // setMany sets fields on every entry matching filter (each document atomically), for freezing
 // and unfreezing an order's earnings.
 func (s *ledgerStore) setMany(ctx context.Context, filter bson.M, set bson.M) (int64, error) {
-	res, err := s.db.Write(ledgerColl).UpdateMany(ctx, filter, bson.M{"$set": set})
+	n, err := s.db.UpdateAll(ctx, ledgerColl, filter, bson.M{"$set": set})
 	if err != nil {
 		return 0, fmt.Errorf("update ledger entries: %w", err)
 	}
-	return res.ModifiedCount, nil
+	return n, nil
 }
 
 // postpone moves a pending entry's next look to at.
 func (s *ledgerStore) postpone(ctx context.Context, id string, at time.Time) error {
-	_, err := s.db.Write(ledgerColl).UpdateOne(ctx, bson.M{"_id": id, "status": EntryPending},
+	_, err := s.db.UpdateIf(ctx, ledgerColl, bson.M{"_id": id, "status": EntryPending},
 		bson.M{"$set": bson.M{"nextAttemptAt": at}})
 	if err != nil {
 		return fmt.Errorf("postpone ledger entry: %w", err)
@@ -102,7 +102,7 @@ func (s *ledgerStore) postpone(ctx context.Context, id string, at time.Time) err
 
 // bringForward makes a payee's pending earnings due now (its account became ready).
 func (s *ledgerStore) bringForward(ctx context.Context, payeeType, payeeID string, now time.Time) error {
-	_, err := s.db.Write(ledgerColl).UpdateMany(ctx,
+	_, err := s.db.UpdateAll(ctx, ledgerColl,
 		bson.M{"kind": KindEarning, "status": EntryPending, "payeeType": payeeType, "payeeId": payeeID, "nextAttemptAt": bson.M{"$gt": now}},
 		bson.M{"$set": bson.M{"nextAttemptAt": now}})
 	if err != nil {

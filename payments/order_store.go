@@ -80,27 +80,25 @@ func (s *orderStore) byPayment(ctx context.Context, paymentIntentID, chargeID st
 // the order is in one of the from statuses, atomically; false means another change won.
 func (s *orderStore) transition(ctx context.Context, id string, from []string, update bson.M) (bool, error) {
 	update["$inc"] = bson.M{"rev": 1}
-	res, err := s.db.Write(ordersColl).UpdateOne(ctx, bson.M{"_id": id, "status": bson.M{"$in": from}}, update)
+	ok, err := s.db.UpdateIf(ctx, ordersColl, bson.M{"_id": id, "status": bson.M{"$in": from}}, update)
 	if err != nil {
 		return false, fmt.Errorf("update order: %w", err)
 	}
-	return res.MatchedCount == 1, nil
+	return ok, nil
 }
 
 // update applies set if the order is still at revision rev.
 func (s *orderStore) update(ctx context.Context, id string, rev int64, set bson.M) (bool, error) {
-	res, err := s.db.Write(ordersColl).UpdateOne(ctx,
-		bson.M{"_id": id, "rev": rev},
-		bson.M{"$set": set, "$inc": bson.M{"rev": 1}})
+	ok, err := s.db.UpdateIf(ctx, ordersColl, bson.M{"_id": id, "rev": rev}, bson.M{"$set": set, "$inc": bson.M{"rev": 1}})
 	if err != nil {
 		return false, fmt.Errorf("update order: %w", err)
 	}
-	return res.MatchedCount == 1, nil
+	return ok, nil
 }
 
 // set changes fields that no other writer changes concurrently in a conflicting way (flags).
 func (s *orderStore) set(ctx context.Context, id string, set bson.M) error {
-	if _, err := s.db.Write(ordersColl).UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$set": set, "$inc": bson.M{"rev": 1}}); err != nil {
+	if _, err := s.db.UpdateIf(ctx, ordersColl, bson.M{"_id": id}, bson.M{"$set": set, "$inc": bson.M{"rev": 1}}); err != nil {
 		return fmt.Errorf("update order: %w", err)
 	}
 	return nil

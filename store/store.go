@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -44,6 +45,10 @@ type DB struct {
 	write       *mongo.Database
 	log         *slog.Logger
 	stop        func()
+
+	// casLocks serialise the conditional writes of each collection in embedded mode (cas.go).
+	casMu    sync.Mutex
+	casLocks map[string]*sync.Mutex
 }
 
 // Open connects to MongoDB, or starts the embedded server when cfg.URI is empty.
