@@ -127,3 +127,35 @@ func TestPaymentsStockHoldsSweep(t *testing.T) {
 		t.Fatalf("an old-style order: %d expired, stock %d, status %s", n, w.stock(p), w.order(old).Status)
 	}
 }
+
+// A Stripe that answers too slowly: the buyer hears so within CheckoutWait, not after the
+// client's 30 s timeout, and the order's units go back at once.
+func TestPaymentsSlowStripeCheckout(t *testing.T) {
+	w := newPayWorld(t, true)
+	p := w.product(w.mAt, w.cA, "Brass jhumka earrings", 60000, 18000, 3, 4)
+	w.e.App.Payments.CheckoutWait = 300 * time.Millisecond
+	w.sm.SlowNext("/v1/checkout/sessions", 1, 5*time.Second)
+	start := time.Now()
+	r := w.checkout(w.buyerTok, p, 2)
+	took := time.Since(start)
+	if r.Status != 503 || errOf(r)["code"] != "payment_provider_unavailable" {
+		t.Fatalf("slow Stripe: %d %s", r.Status, r.Body)
+	}
+	if took > 3*time.Second {
+		t.Fatalf("the buyer waited %s for a Stripe that does not answer", took)
+	}
+	if s := w.stock(p); s != 4 {
+		t.Fatalf("stock after the failed checkout %d, want 4", s)
+	}
+	var o payments.Order
+	if err := w.e.DB.Read("orders").FindOne(context.Background(), bson.M{"items.productId": p}).Decode(&o); err != nil {
+		t.Fatal(err)
+	}
+	if o.Status != payments.StatusCancelled {
+		t.Fatalf("the order is %s, want cancelled", o.Status)
+	}
+	// Stripe is back: the next checkout goes through.
+	if r := w.checkout(w.buyerTok, p, 2); r.Status != 201 {
+		t.Fatalf("checkout after Stripe recovered: %d %s", r.Status, r.Body)
+	}
+}

@@ -64,7 +64,13 @@ func (s *Service) Checkout(ctx context.Context, actor accounts.Actor, in Checkou
 	if s.stripe == nil {
 		res.CheckoutURL = s.testPaymentURL(o.ID, token)
 	} else {
-		id, url, err := s.stripe.checkoutSession(ctx, o, s.orderURL(token), s.orderURL(token))
+		wait := s.CheckoutWait
+		if wait <= 0 {
+			wait = defaultCheckoutWait
+		}
+		sctx, cancel := context.WithTimeout(ctx, wait)
+		id, url, err := s.stripe.checkoutSession(sctx, o, s.orderURL(token), s.orderURL(token))
+		cancel()
 		if err != nil {
 			s.log.Error("create Stripe Checkout Session", "order", o.ID, "err", err.Error())
 			if _, cerr := s.cancelUnpaid(ctx, o, "the payment provider did not answer", actor); cerr != nil {

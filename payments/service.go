@@ -54,6 +54,8 @@ const (
 	transferLease = 5 * time.Minute
 	// stripeTimeout bounds one call to Stripe.
 	stripeTimeout = 30 * time.Second
+	// defaultCheckoutWait is Service.CheckoutWait's default.
+	defaultCheckoutWait = 10 * time.Second
 )
 
 // Products is what payments needs of the catalog; *catalog.Service is one. ForSale returns
@@ -126,6 +128,9 @@ type Service struct {
 
 	// Now is the clock; tests may replace it before the workers start.
 	Now func() time.Time
+	// CheckoutWait bounds the wait for Stripe to open a Checkout Session: a buyer is told the
+	// payment provider is not answering rather than left looking at a spinner. Default 10 s.
+	CheckoutWait time.Duration
 
 	wake     chan struct{}
 	workerID string

@@ -52,6 +52,12 @@ type Server struct {
 	mu       sync.Mutex
 	requests []Request
 	fail     map[string]int // path prefix → how many more calls to answer with 500
+	slow     map[string]slowCalls
+}
+
+type slowCalls struct {
+	n     int
+	delay time.Duration
 }
 
 var (
@@ -201,7 +207,7 @@ func launch(bin string) (upstream string, stop func(), err error) {
 func Start(tb testing.TB) *Server {
 	tb.Helper()
 	upstream := acquire(tb)
-	s := &Server{fail: map[string]int{}}
+	s := &Server{fail: map[string]int{}, slow: map[string]slowCalls{}}
 	target, _ := url.Parse(upstream)
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -222,7 +228,22 @@ func Start(tb testing.TB) *Server {
 				break
 			}
 		}
+		var delay time.Duration
+		for prefix, sc := range s.slow {
+			if sc.n > 0 && strings.HasPrefix(r.URL.Path, prefix) {
+				s.slow[prefix] = slowCalls{n: sc.n - 1, delay: sc.delay}
+				delay = sc.delay
+				break
+			}
+		}
 		s.mu.Unlock()
+		if delay > 0 {
+			select {
+			case <-time.After(delay):
+			case <-r.Context().Done():
+				return // the client gave up
+			}
+		}
 		if failNow {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusInternalServerError)
@@ -283,6 +304,14 @@ func (s *Server) FailNext(pathPrefix string, n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.fail[pathPrefix] = n
+}
+
+// SlowNext makes the next n calls whose path starts with pathPrefix wait delay before they are
+// answered, as a Stripe having a slow day does.
+func (s *Server) SlowNext(pathPrefix string, n int, delay time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.slow[pathPrefix] = slowCalls{n: n, delay: delay}
 }
 
 // Event builds a Stripe event of the given type around object, in the API version stripe-go v76
