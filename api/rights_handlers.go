@@ -68,7 +68,7 @@ func (s *Server) exportMaker(c *gin.Context) {
 		Fail(c, err)
 		return
 	}
-	out["whoLookedAtMyRecord"] = trail
+	out["whoLookedAtMyRecord"] = audit.AsSeenByMaker(trail)
 	if err := s.Audit.Record(ctx, ActorOf(c), "maker.export", "maker", id, profile.ProgramID, ""); err != nil {
 		Fail(c, err)
 		return

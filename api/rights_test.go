@@ -44,6 +44,20 @@ func TestSurvivorDataRights(t *testing.T) {
 		if len(r.JSON["whoLookedAtMyRecord"].([]any)) == 0 {
 			t.Fatalf("export lacks the audit trail: %s", r.Body)
 		}
+		// Staff are named by id and role, without their network address; the maker's own
+		// actions keep theirs.
+		roles := map[string]int{}
+		for _, x := range r.JSON["whoLookedAtMyRecord"].([]any) {
+			entry := x.(map[string]any)
+			role, _ := entry["actorRole"].(string)
+			roles[role]++
+			if ip, _ := entry["ip"].(string); (ip != "") != (role == "maker") {
+				t.Errorf("trail entry of a %s with ip %q: %v", role, ip, entry)
+			}
+		}
+		if roles["coordinator"] == 0 || roles["maker"] == 0 {
+			t.Fatalf("trail roles %v: want the coordinator's and the maker's own entries", roles)
+		}
 		e.Must(http.StatusNotFound, "GET", "/api/v1/makers/"+makerID+"/export", c2, nil)
 	})
 

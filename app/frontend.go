@@ -14,6 +14,7 @@ func (a *App) wireFrontend(ctx context.Context, engine *gin.Engine) error {
 		Logger: a.Logger, Accounts: a.Accounts, Programs: a.Programs, Audit: a.Audit,
 		Catalog: a.Catalog, Training: a.Training, Payments: a.Payments,
 		BaseURL: a.Config.BaseURL, SessionSecret: a.Config.SessionSecret, RateLimitScale: a.Config.RateLimitScale,
+		MakerData: a.API.MakerData, // the API's export sources: both downloads hold the same parts
 	})
 	if err != nil {
 		return err

@@ -23,6 +23,7 @@ func (a *App) connect() {
 	a.Catalog.Gate = a.Training
 	a.Programs.OnMakerChanged = append(a.Programs.OnMakerChanged, a.Catalog.InvalidateMaker)
 	a.Programs.OnProgramChanged = append(a.Programs.OnProgramChanged, a.Catalog.InvalidateProgram)
+	a.Programs.OnErase = append(a.Programs.OnErase, a.Catalog.EraseMaker)
 	a.Catalog.OnSubmitted = a.mailListingToReview
 	a.Training.Earnings = a.Payments
 	a.workers = append(a.workers, a.digestWorker)

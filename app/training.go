@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/fairhands/marketplace/accounts"
 	"github.com/fairhands/marketplace/training"
 )
 
@@ -17,7 +18,9 @@ func (a *App) wireTraining(ctx context.Context) error {
 	}
 	t.BaseURL = a.Config.BaseURL
 	a.Training = t
-	a.Programs.OnErase = append(a.Programs.OnErase, t.EraseMaker)
+	a.Programs.OnErase = append(a.Programs.OnErase, func(ctx context.Context, _ accounts.Actor, makerID string) error {
+		return t.EraseMaker(ctx, makerID)
+	})
 	a.workers = append(a.workers, func(ctx context.Context) {
 		tick := time.NewTicker(time.Hour)
 		defer tick.Stop()

@@ -98,3 +98,17 @@ func (l *Log) List(ctx context.Context, q Query) ([]Entry, error) {
 	}
 	return out, nil
 }
+
+// AsSeenByMaker is a maker's record's trail as their own data export shows it: who (by id and
+// role), what and when, but not the network address of staff — that is the staff member's
+// personal data, not the maker's. The maker's own actions keep theirs.
+func AsSeenByMaker(entries []Entry) []Entry {
+	out := make([]Entry, len(entries))
+	for i, e := range entries {
+		if e.ActorRole != string(accounts.RoleMaker) {
+			e.IP = ""
+		}
+		out[i] = e
+	}
+	return out
+}

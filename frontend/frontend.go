@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/fairhands/marketplace/accounts"
+	"github.com/fairhands/marketplace/api"
 	"github.com/fairhands/marketplace/audit"
 	"github.com/fairhands/marketplace/catalog"
 	"github.com/fairhands/marketplace/payments"
@@ -37,6 +38,9 @@ type Deps struct {
 	SessionSecret string
 	// RateLimitScale multiplies the login rate limit (0 means 1), as for the API.
 	RateLimitScale float64
+	// MakerData lists each domain's part of a maker's data export: the same list the API's
+	// export uses (app/hooks.go), so the download from the pages and from the API never differ.
+	MakerData []api.MakerDataSource
 }
 
 // Site serves the pages. Build it with New and mount it with Mount.

@@ -18,7 +18,7 @@ import (
 // Survivors' data rights on the pages: a maker (or their coordinator, acting for them and
 // recorded as such by the domain services) sees what is stored, switches each consent on or off,
 // downloads everything as one JSON file and asks for erasure. The work is done by the same
-// services the JSON API uses (programs.SetConsent, programs.Erase, and the export's sources).
+// services the JSON API uses (programs.SetConsent, programs.Erase, and the app's export sources).
 
 // consentView is one consent as a switch: what it shows, whether it is on now, until when.
 type consentView struct {
@@ -156,34 +156,29 @@ func (s *Site) coordConsent(c *gin.Context) {
 	s.setConsent(c, id, "/coordinator/makers/"+id+"#consents")
 }
 
-// makerExport assembles everything stored about a maker under the same names as the API's
-// export (GET /api/v1/makers/:id/export, whose parts app/hooks.go lists): the private profile
-// (scope-checked and audited by programs), products, training with its notes, the money ledger,
-// and who looked at the record. The export itself is audited as actor's.
+// makerExport assembles everything stored about a maker exactly as the API's export does
+// (GET /api/v1/makers/:id/export): the private profile (scope-checked and audited by programs),
+// each domain's part from the app's list of export sources (Deps.MakerData, the API's own list:
+// products, training with its notes, the money ledger, ...), and who looked at the record. The
+// export itself is audited as actor's.
 func (s *Site) makerExport(ctx context.Context, actor accounts.Actor, makerID string) (map[string]any, error) {
 	profile, err := s.Programs.MakerPrivate(ctx, actor, makerID)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]any{"exportedAt": s.now(), "profile": profile}
-	parts := []struct {
-		name string
-		load func() (any, error)
-	}{
-		{"products", func() (any, error) { return s.Catalog.MakerProducts(ctx, actor, makerID) }},
-		{"training", func() (any, error) { return s.Training.ExportMaker(ctx, makerID) }},
-		{"earnings", func() (any, error) { return s.Payments.MakerExport(ctx, makerID) }},
-		{"whoLookedAtMyRecord", func() (any, error) {
-			return s.Audit.List(ctx, audit.Query{RecordID: makerID, Limit: 1000})
-		}},
-	}
-	for _, p := range parts {
-		v, err := p.load()
+	for _, src := range s.MakerData {
+		v, err := src.Load(ctx, makerID)
 		if err != nil {
-			return nil, fmt.Errorf("export %s: %w", p.name, err)
+			return nil, fmt.Errorf("export %s: %w", src.Name, err)
 		}
-		out[p.name] = v
+		out[src.Name] = v
 	}
+	trail, err := s.Audit.List(ctx, audit.Query{RecordID: makerID, Limit: 1000})
+	if err != nil {
+		return nil, fmt.Errorf("export whoLookedAtMyRecord: %w", err)
+	}
+	out["whoLookedAtMyRecord"] = audit.AsSeenByMaker(trail)
 	if err := s.Audit.Record(ctx, actor, "maker.export", "maker", makerID, profile.ProgramID, ""); err != nil {
 		return nil, err
 	}

@@ -230,10 +230,26 @@ func TestMakerDataPage(t *testing.T) {
 		if e.ActorID != w.makerID || e.ActorRole != "maker" {
 			t.Fatalf("export audited as %+v", e)
 		}
-		// The same parts as the JSON API's export.
+		// The same parts as the JSON API's export, with the same contents: every source the app
+		// lists for the export is in both (the trail and the time differ by the export itself).
 		api := w.e.Must(http.StatusOK, "GET", "/api/v1/makers/"+w.makerID+"/export", w.e.Login(w.makerLogin, apptest.Password), nil)
 		if got, want := keysOf(out), keysOf(api.JSON); !slices.Equal(got, want) {
 			t.Fatalf("web export has %v, the API's has %v", got, want)
+		}
+		sources := w.e.App.API.MakerData
+		if len(sources) == 0 {
+			t.Fatal("the app lists no export sources")
+		}
+		parts := []string{"profile"}
+		for _, src := range sources {
+			parts = append(parts, src.Name)
+		}
+		for _, name := range parts {
+			web, _ := json.Marshal(out[name])
+			fromAPI, _ := json.Marshal(api.JSON[name])
+			if _, ok := out[name]; !ok || string(web) != string(fromAPI) {
+				t.Fatalf("export part %q differs:\nweb %s\nAPI %s", name, web, fromAPI)
+			}
 		}
 		// An id in the address does not choose another maker: the page only ever exports its reader.
 		out = exportOf(t, w.maker, "/maker/data/export?id="+w.otherMakerID, "my-data.json")

@@ -25,6 +25,9 @@ type ConsentInput struct {
 // withdrawn consent hides the name from cached storefront pages; an erasure archives products).
 type MakerHook func(ctx context.Context, makerID string) error
 
+// EraseHook erases a domain's part of a maker's data, as actor asked; it must be safe to run again.
+type EraseHook func(ctx context.Context, actor accounts.Actor, makerID string) error
+
 // SetConsent grants or withdraws a maker's consents, by the maker or a coordinator of their
 // program (recorded as acting for the maker). A grant lasts ConsentMaxAge; a withdrawal takes
 // effect at once, everywhere: the OnMakerChanged hooks run before this returns.
@@ -92,6 +95,13 @@ func (s *Service) Erase(ctx context.Context, actor accounts.Actor, makerID strin
 	if in.Confirm != "ERASE" {
 		return fault.Fields(map[string]string{"confirm": `must be "ERASE": erasure cannot be undone`})
 	}
+	// The other domains first: each part is safe to erase again, so if one fails the maker is
+	// still active and the request can simply be repeated.
+	for _, h := range s.OnErase {
+		if err := h(ctx, actor, makerID); err != nil {
+			return fmt.Errorf("erase maker data: %w", err)
+		}
+	}
 	now := s.now()
 	withdrawn := Consent{Granted: false, CapturedBy: actor.UserID, At: now}
 	err = s.Store.SetMaker(ctx, makerID, bson.M{
@@ -106,9 +116,6 @@ func (s *Service) Erase(ctx context.Context, actor accounts.Actor, makerID strin
 		return err
 	}
 	if _, err := s.Accounts.LogoutEverywhere(ctx, makerID); err != nil {
-		return err
-	}
-	if err := s.notify(ctx, s.OnErase, makerID); err != nil {
 		return err
 	}
 	if err := s.notify(ctx, s.OnMakerChanged, makerID); err != nil {

@@ -33,7 +33,7 @@ type Service struct {
 	// OnMakerChanged runs after a maker's public face changes (consent, erasure).
 	OnMakerChanged []MakerHook
 	// OnErase runs when a maker's data is erased, so each domain erases its part.
-	OnErase []MakerHook
+	OnErase []EraseHook
 	// OnProgramChanged runs after a program's settings change (its public name and city, its
 	// share and living wage), so cached storefront pages follow at once.
 	OnProgramChanged []func(ctx context.Context, programID string) error
