@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -92,7 +94,19 @@ type Outbox struct {
 	tpl    *templates
 	// wake lets Enqueue start an idle worker at once instead of at its next poll.
 	wake chan struct{}
+
+	// On the embedded store (one process, and every query but {_id} reads the whole outbox)
+	// waiting holds the mail this process knows is queued, by id and due time, so a worker
+	// claims by _id without searching; a search at start and every rescanEvery finds what the
+	// process cannot know (mail queued before a restart, a lease that ran out).
+	waitMu   sync.Mutex
+	waiting  map[string]time.Time
+	lastScan time.Time
 }
+
+// rescanEvery is how often the embedded outbox searches the collection for mail it does not
+// know about.
+const rescanEvery = time.Minute
 
 // NewOutbox parses the templates, creates the outbox's indexes and returns an outbox delivering
 // through sender. It fails if a template is broken or the indexes cannot be made.
@@ -184,6 +198,7 @@ func (o *Outbox) Enqueue(ctx context.Context, m Message) error {
 		}
 		return fmt.Errorf("queue mail %s: %w", m.Template, err)
 	}
+	o.expect(e.ID, now)
 	select {
 	case o.wake <- struct{}{}:
 	default: // a wake-up is already pending
@@ -261,30 +276,94 @@ func (o *Outbox) claim(ctx context.Context, now time.Time) (Entry, error) {
 		}
 		return e, nil
 	}
-	cur, err := o.db.Read(collection).Find(ctx, due, options.Find().SetSort(first).SetLimit(8).SetProjection(bson.M{"_id": 1}))
-	if err != nil {
-		return Entry{}, err
-	}
-	var ids []struct {
-		ID string `bson:"_id"`
-	}
-	if err := cur.All(ctx, &ids); err != nil {
-		return Entry{}, err
-	}
-	for _, c := range ids {
-		f := bson.M{"_id": c.ID}
+	ids := o.dueIDs(ctx, now)
+	for i, id := range ids {
+		f := bson.M{"_id": id}
 		for k, v := range due {
 			f[k] = v
 		}
 		ok, err := o.db.FindOneAndUpdateIf(ctx, collection, f, update, &e)
-		if err != nil {
-			return Entry{}, err
-		}
-		if ok {
+		if err != nil || ok {
+			// The ones not tried (and this one, if the claim failed) wait for the next call.
+			rest := ids[i+1:]
+			if err != nil {
+				rest = ids[i:]
+			}
+			for _, r := range rest {
+				o.expect(r, now)
+			}
+			if err != nil {
+				return Entry{}, err
+			}
 			return e, nil
 		}
+		// No longer due (sent, or claimed and still leased): forget it.
 	}
 	return Entry{}, mongo.ErrNoDocuments
+}
+
+// expect notes that mail id is waiting, due at.
+func (o *Outbox) expect(id string, at time.Time) {
+	if !o.db.Embedded {
+		return
+	}
+	o.waitMu.Lock()
+	defer o.waitMu.Unlock()
+	if o.waiting == nil {
+		o.waiting = map[string]time.Time{}
+	}
+	o.waiting[id] = at
+}
+
+// dueIDs takes up to eight waiting mails due by now, earliest first, out of the waiting set
+// (the caller claims them or puts them back), searching the outbox first at start and every
+// rescanEvery.
+func (o *Outbox) dueIDs(ctx context.Context, now time.Time) []string {
+	o.waitMu.Lock()
+	scan := o.waiting == nil || now.Sub(o.lastScan) >= rescanEvery || now.Before(o.lastScan)
+	if scan {
+		o.lastScan = now
+	}
+	o.waitMu.Unlock()
+	if scan {
+		cur, err := o.db.Read(collection).Find(ctx, bson.M{"status": bson.M{"$in": bson.A{StatusQueued, StatusSending}}},
+			options.Find().SetProjection(bson.M{"_id": 1, "nextAttemptAt": 1}))
+		var found []struct {
+			ID            string    `bson:"_id"`
+			NextAttemptAt time.Time `bson:"nextAttemptAt"`
+		}
+		if err == nil {
+			err = cur.All(ctx, &found)
+		}
+		if err != nil {
+			o.log.Warn("outbox: look for waiting mail", "err", err.Error())
+			o.waitMu.Lock()
+			o.lastScan = time.Time{} // try again next time
+			o.waitMu.Unlock()
+		}
+		for _, f := range found {
+			o.expect(f.ID, f.NextAttemptAt)
+		}
+	}
+	o.waitMu.Lock()
+	defer o.waitMu.Unlock()
+	type w struct {
+		id string
+		at time.Time
+	}
+	var due []w
+	for id, at := range o.waiting {
+		if !at.After(now) {
+			due = append(due, w{id, at})
+		}
+	}
+	slices.SortFunc(due, func(a, b w) int { return a.at.Compare(b.at) })
+	var ids []string
+	for _, d := range due[:min(len(due), 8)] {
+		ids = append(ids, d.id)
+		delete(o.waiting, d.id)
+	}
+	return ids
 }
 
 // deliverOne claims one due mail and tries to send it. It reports whether there was one.
@@ -339,6 +418,7 @@ func (o *Outbox) finish(ctx context.Context, e Entry, sendErr error) error {
 	default:
 		next := now.Add(o.backoff(e.Attempts))
 		set = bson.M{"status": StatusQueued, "nextAttemptAt": next, "lastError": sendErr.Error()}
+		defer o.expect(e.ID, next)
 		o.log.Warn("outbox: mail not sent, will retry", "id", e.ID, "template", e.Template,
 			"attempts", e.Attempts, "retryAt", next, "err", sendErr.Error())
 	}
@@ -366,6 +446,7 @@ func (o *Outbox) release(e Entry) error {
 	if err != nil {
 		return fmt.Errorf("release mail %s: %w", e.ID, err)
 	}
+	o.expect(e.ID, o.now())
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 
@@ -253,6 +254,11 @@ func (s *Service) completePayment(ctx context.Context, pay payment, actor accoun
 	if err != nil {
 		return Order{}, err
 	}
+	return s.completeOrderPayment(ctx, o, pay, actor)
+}
+
+// completeOrderPayment is completePayment for an order the caller has just loaded.
+func (s *Service) completeOrderPayment(ctx context.Context, o Order, pay payment, actor accounts.Actor) (Order, error) {
 	now := s.now()
 	switch {
 	case o.Status == StatusPendingPayment:
@@ -267,6 +273,9 @@ func (s *Service) completePayment(ctx context.Context, pay payment, actor accoun
 			return Order{}, err
 		}
 		if ok {
+			if o.StockHeld {
+				s.settleHolds(ctx, o) // sold; the sweep would settle any left over
+			}
 			s.record(ctx, actor, "order.paid", "order", o.ID, firstOr(o.ProgramIDs), fmt.Sprintf("%d %s by %s", pay.Amount, strings.ToUpper(pay.Currency), pay.Method))
 			s.tell(ctx, "paid", o, nil)
 			if pay.Amount != o.Total || (pay.Currency != "" && !strings.EqualFold(pay.Currency, o.Currency)) {
@@ -275,7 +284,20 @@ func (s *Service) completePayment(ctx context.Context, pay payment, actor accoun
 					fmt.Sprintf("paid %d %s, order total %d %s", pay.Amount, pay.Currency, o.Total, o.Currency))
 			}
 		}
-		if o, err = s.orders.byID(ctx, o.ID); err != nil {
+		if ok {
+			// What the transition wrote, without reading the order again.
+			o.Status, o.PaidAt, o.AwaitingAsync, o.PaymentMethod, o.AmountPaid = StatusPaid, now, false, pay.Method, pay.Amount
+			o.PaidAt = o.PaidAt.Truncate(time.Millisecond) // as stored
+			for _, f := range []struct {
+				to *string
+				v  string
+			}{{&o.StripeSessionID, pay.SessionID}, {&o.PaymentIntentID, pay.PaymentIntentID}, {&o.ChargeID, pay.ChargeID}} {
+				if f.v != "" {
+					*f.to = f.v
+				}
+			}
+			o.Rev++
+		} else if o, err = s.orders.byID(ctx, o.ID); err != nil {
 			return Order{}, err
 		}
 	case o.Status == StatusCancelled && o.PaidAt.IsZero():

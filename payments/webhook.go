@@ -236,7 +236,7 @@ func (s *Service) onSession(ctx context.Context, typ string, o sessionObject) er
 	}
 	pay := payment{OrderID: ord.ID, SessionID: o.ID, PaymentIntentID: piID, Amount: o.AmountTotal,
 		Currency: o.Currency, Method: "stripe", ChargeID: s.chargeOfPayment(ctx, o.PaymentIntent)}
-	_, err = s.completePayment(ctx, pay, stripeActor)
+	_, err = s.completeOrderPayment(ctx, ord, pay, stripeActor)
 	return err
 }
 
