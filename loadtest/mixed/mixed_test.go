@@ -101,14 +101,19 @@ func TestMixed(t *testing.T) {
 		t.Fatalf("the mix made no paid orders: %+v", rep)
 	}
 
-	// Let the payout worker catch up (it polls every 2 s and is woken by each payment).
-	deadline := time.Now().Add(60 * time.Second)
+	// Let the payout worker catch up (it polls every 2 s and is woken by each payment): as long
+	// as it keeps making progress, up to 15 minutes; 60 s without progress is a stall.
+	start, last, lastChange := time.Now(), int64(-1), time.Now()
 	for {
 		n, err := e.DB.Read("ledger").CountDocuments(ctx, bson.M{"status": bson.M{"$in": []string{payments.EntryPending, payments.EntryTransferring}}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n == 0 || time.Now().After(deadline) {
+		if n != last {
+			last, lastChange = n, time.Now()
+		}
+		if n == 0 || time.Since(lastChange) > 60*time.Second || time.Since(start) > 15*time.Minute {
+			fmt.Printf("payouts: %d earnings still to transfer %s after the traffic stopped\n", n, time.Since(start).Round(time.Second))
 			break
 		}
 		time.Sleep(500 * time.Millisecond)
