@@ -54,41 +54,20 @@ func erased(p Product) bool {
 // release got there first, so those are never lost), then deletes every stored rendition of its
 // photos: the ones it listed, and any an upload left behind.
 func (s *Service) eraseProduct(ctx context.Context, actor accounts.Actor, id string) error {
-	var (
-		next    Product
-		removed []Image
-		changed bool
-	)
-	for attempt := 0; ; attempt++ {
-		if attempt == eraseAttempts {
-			return errBusy
-		}
-		cur, err := s.Products.ByID(ctx, id)
-		if err != nil {
-			return err
-		}
-		next = cur
+	var removed []Image
+	next, changed, err := s.rewrite(ctx, id, eraseAttempts, func(cur Product, next *Product) (bool, error) {
 		if erased(cur) {
-			break
+			return false, nil
 		}
 		next.Status = StatusArchived
 		next.Title, next.Description = ErasedTitle, ""
 		next.RejectReason, next.WageException, next.WageExceptionBy = "", "", ""
 		next.Images = []Image{}
-		next.Version = cur.Version + 1
-		next.UpdatedAt = s.now()
-		err = s.Products.Replace(ctx, next)
-		if errors.Is(err, errStale) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		removed, changed = cur.Images, true
-		break
-	}
-	if changed {
-		s.rm.apply(next)
+		removed = cur.Images
+		return true, nil
+	})
+	if err != nil {
+		return err
 	}
 
 	// The product no longer names its photos, so nobody can be served one; now remove the bytes.

@@ -626,18 +626,33 @@ type change func(ctx context.Context, p *Product) error
 // retrying when a concurrent write (a sale, another edit) got there first. It refreshes the read
 // model on success.
 func (s *Service) mutate(ctx context.Context, actor accounts.Actor, id string, fn change) (Product, error) {
-	for range 5 {
+	next, _, err := s.rewrite(ctx, id, 5, func(cur Product, next *Product) (bool, error) {
+		if !manages(actor, cur) {
+			return false, ErrNotFound
+		}
+		return true, fn(ctx, next)
+	})
+	return next, err
+}
+
+// rewrite loads product id, lets fn change a copy (fn reports whether to write it at all), and
+// writes it back by compare-and-set, up to attempts times when a concurrent write (a sale, a
+// hold, another edit) got there first; errBusy after that. It returns the product as it now
+// is, whether this call wrote it, and refreshes the read model when it did.
+func (s *Service) rewrite(ctx context.Context, id string, attempts int, fn func(cur Product, next *Product) (bool, error)) (Product, bool, error) {
+	for range attempts {
 		cur, err := s.Products.ByID(ctx, id)
 		if err != nil {
-			return Product{}, err
-		}
-		if !manages(actor, cur) {
-			return Product{}, ErrNotFound
+			return Product{}, false, err
 		}
 		next := cur
 		next.Images = slices.Clone(cur.Images)
-		if err := fn(ctx, &next); err != nil {
-			return Product{}, err
+		write, err := fn(cur, &next)
+		if err != nil {
+			return Product{}, false, err
+		}
+		if !write {
+			return cur, false, nil
 		}
 		next.Version = cur.Version + 1
 		next.UpdatedAt = s.now()
@@ -646,12 +661,12 @@ func (s *Service) mutate(ctx context.Context, actor accounts.Actor, id string, f
 			continue
 		}
 		if err != nil {
-			return Product{}, err
+			return Product{}, false, err
 		}
 		s.rm.apply(next)
-		return next, nil
+		return next, true, nil
 	}
-	return Product{}, errBusy
+	return Product{}, false, errBusy
 }
 
 // Update edits a product. Stock alone never needs review; any other change to a published
