@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,61 +10,15 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
-	"go.mongodb.org/mongo-driver/mongo"
-	"go.mongodb.org/mongo-driver/x/mongo/driver/topology"
 
 	"github.com/fairhands/marketplace/fault"
+	"github.com/fairhands/marketplace/httpserver"
 )
 
-// statusOf is the one table from domain error kinds to HTTP statuses.
-var statusOf = map[fault.Kind]int{
-	fault.Invalid:       http.StatusBadRequest,
-	fault.Unauthorized:  http.StatusUnauthorized,
-	fault.Forbidden:     http.StatusForbidden,
-	fault.NotFound:      http.StatusNotFound,
-	fault.Conflict:      http.StatusConflict,
-	fault.Unprocessable: http.StatusUnprocessableEntity,
-	fault.TooMany:       http.StatusTooManyRequests,
-	fault.Unavailable:   http.StatusServiceUnavailable,
-	fault.TooLarge:      http.StatusRequestEntityTooLarge,
-}
-
-type errorBody struct {
-	Error errorDetail `json:"error"`
-}
-
-type errorDetail struct {
-	Code    string            `json:"code"`
-	Message string            `json:"message"`
-	Fields  map[string]string `json:"fields,omitempty"`
-	Details map[string]any    `json:"details,omitempty"`
-}
-
-// Fail writes err as the JSON error body with the status its kind maps to. Errors without a
-// kind are ours: they are logged in full and the caller sees a plain message.
-func Fail(c *gin.Context, err error) {
-	if dbDown(err) {
-		c.Header("Retry-After", "5")
-		err = fmt.Errorf("%w: %v", errDatabaseDown, err)
-	}
-	fe, ok := fault.As(err)
-	status := http.StatusInternalServerError
-	if ok {
-		if s, known := statusOf[fe.Kind]; known {
-			status = s
-		}
-	}
-	if status >= 500 {
-		logger(c).Error("request failed", "err", err.Error())
-		msg, code := "something went wrong on our side; please try again", "internal"
-		if ok && fe.Kind == fault.Unavailable {
-			msg, code = fe.Message, fe.Code
-		}
-		c.AbortWithStatusJSON(status, errorBody{Error: errorDetail{Code: code, Message: msg}})
-		return
-	}
-	c.AbortWithStatusJSON(status, errorBody{Error: errorDetail{Code: fe.Code, Message: fe.Message, Fields: fe.Fields, Details: fe.Details}})
-}
+// Fail writes err as the JSON error body with the status its kind maps to (the shell's one
+// table). Errors without a kind are ours: they are logged in full and the caller sees a plain
+// message.
+func Fail(c *gin.Context, err error) { httpserver.JSONError(c, err) }
 
 // bindJSON decodes the request body into v, answering 400 with a message that says what is wrong.
 // Typed fields mean an operator object such as {"$gt": ""} can never reach a query as a value.
@@ -147,36 +100,10 @@ func describeType(t string) string {
 	return "an object of the right shape"
 }
 
-func logger(c *gin.Context) *slog.Logger {
-	if l, ok := c.Get(ctxLogger); ok {
-		return l.(*slog.Logger)
-	}
-	return slog.Default()
-}
-
-// dbDown reports whether err means the database could not be reached (a network error, a
-// timeout, no server to select): the request may succeed later, so it is a 503, not a 500.
-func dbDown(err error) bool {
-	var sse topology.ServerSelectionError
-	return mongo.IsNetworkError(err) || mongo.IsTimeout(err) || errors.As(err, &sse) ||
-		errors.Is(err, context.DeadlineExceeded)
-}
-
-// methodNotAllowed answers a request whose path exists but not with its method: 405, with the
-// Allow header gin has already set (HandleMethodNotAllowed) and the usual JSON error body. It
-// writes the body itself because no domain error kind means 405: this is about routing alone.
-func methodNotAllowed(c *gin.Context) {
-	msg := "this endpoint does not accept that method"
-	if allow := c.Writer.Header().Get("Allow"); allow != "" {
-		msg += ": use " + allow
-	}
-	c.AbortWithStatusJSON(http.StatusMethodNotAllowed, errorBody{Error: errorDetail{Code: "method_not_allowed", Message: msg}})
-}
+func logger(c *gin.Context) *slog.Logger { return httpserver.Logger(c) }
 
 // Error codes for routes and auth that are not a domain's.
 var (
-	errDatabaseDown  = fault.New(fault.Unavailable, "database_unavailable", "the database is not reachable right now: please try again in a moment")
-	errNotFoundRoute = fault.New(fault.NotFound, "route_not_found", "no such endpoint")
 	errLoginRequired = fault.New(fault.Unauthorized, "unauthenticated", "log in first: send Authorization: Bearer <token>")
 	errForbidden     = fault.New(fault.Forbidden, "forbidden", "your role may not do this")
 	errRateLimited   = fault.New(fault.TooMany, "rate_limited", "too many requests: wait a minute and try again")

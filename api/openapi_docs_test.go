@@ -9,14 +9,16 @@ import (
 	"testing"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/fairhands/marketplace/httpserver"
 )
 
 // docsEngine serves the description's routes behind the same security headers as the app.
 func docsEngine() *gin.Engine {
-	gin.SetMode(gin.ReleaseMode)
-	r := gin.New()
-	r.Use(securityHeaders(false))
-	(&Server{}).openapiRoutes(r)
+	r, err := httpserver.New(httpserver.Config{}, httpserver.FaceFunc(func(r *gin.Engine) { (&Server{}).openapiRoutes(r) }))
+	if err != nil {
+		panic(err)
+	}
 	return r
 }
 

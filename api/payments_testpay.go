@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/fairhands/marketplace/fault"
+	"github.com/fairhands/marketplace/httpserver"
 	"github.com/fairhands/marketplace/payments"
 )
 
@@ -135,10 +136,8 @@ func (s *Server) testPaymentPay(c *gin.Context) {
 // testPayFail answers a plain-text error page: these are browser pages, not JSON.
 func (s *Server) testPayFail(c *gin.Context, err error) {
 	status, msg := http.StatusInternalServerError, "Something went wrong on our side; please try again."
-	if fe, ok := fault.As(err); ok {
-		if st, known := statusOf[fe.Kind]; known && st < 500 {
-			status, msg = st, fe.Message
-		}
+	if st, fe, ok := httpserver.Classify(err); ok && st < 500 {
+		status, msg = st, fe.Message
 	}
 	if status == http.StatusNotFound {
 		msg = "This payment page does not exist or its link is not complete."

@@ -13,6 +13,7 @@ import (
 	"github.com/fairhands/marketplace/accounts"
 	"github.com/fairhands/marketplace/audit"
 	"github.com/fairhands/marketplace/catalog"
+	"github.com/fairhands/marketplace/makerdata"
 	"github.com/fairhands/marketplace/metrics"
 	"github.com/fairhands/marketplace/payments"
 	"github.com/fairhands/marketplace/programs"
@@ -37,14 +38,12 @@ type Server struct {
 	Catalog  *catalog.Service
 	Training *training.Service
 	Payments *payments.Service
-	// HSTS is on when the site is served over TLS (BASE_URL starts with https).
-	HSTS bool
 	// Metrics counts requests and outcomes; nil disables it.
 	Metrics *metrics.Metrics
 	// MetricsToken, when set, serves /metrics on this engine to bearers of the token.
 	MetricsToken string
-	// MakerData lists each domain's part of a maker's data export.
-	MakerData []MakerDataSource
+	// MakerData builds a maker's data export (the same one the pages serve).
+	MakerData *makerdata.Exporter
 	// RateLimitScale multiplies every rate limit; 0 means 1. Tests that are not about limits raise it.
 	RateLimitScale float64
 
@@ -55,17 +54,9 @@ type Server struct {
 	uploadLimit   *keyedLimiter
 }
 
-// Router builds the HTTP engine with the global middleware, health checks and /api/v1. The web
-// pages mount themselves onto the same engine.
-func (s *Server) Router() *gin.Engine {
-	gin.SetMode(gin.ReleaseMode)
-	r := gin.New()
-	r.HandleMethodNotAllowed = true
-	r.ForwardedByClientIP = false // behind a proxy, configure trusted proxies explicitly
-	r.Use(requestLog(s.Logger, s.Metrics), recoverJSON(), securityHeaders(s.HSTS))
-	r.NoRoute(func(c *gin.Context) { Fail(c, errNotFoundRoute) })
-	r.NoMethod(methodNotAllowed)
-
+// Mount registers the health checks, /metrics, the test-payment page and /api/v1 on the shared
+// engine (package httpserver builds it, with the global middleware and the error answers).
+func (s *Server) Mount(r *gin.Engine) {
 	s.MountTestPayment(r)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", func(c *gin.Context) {
@@ -100,7 +91,6 @@ func (s *Server) Router() *gin.Engine {
 	v1 := r.Group("/api/v1", limitBody(MaxJSONBody), s.authenticate)
 	s.routes(v1)
 	s.openapiRoutes(r)
-	return r
 }
 
 // routes lists every JSON endpoint in one place.

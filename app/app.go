@@ -19,6 +19,7 @@ import (
 	"github.com/fairhands/marketplace/audit"
 	"github.com/fairhands/marketplace/catalog"
 	"github.com/fairhands/marketplace/fieldcrypt"
+	"github.com/fairhands/marketplace/httpserver"
 	"github.com/fairhands/marketplace/metrics"
 	"github.com/fairhands/marketplace/notify"
 	"github.com/fairhands/marketplace/payments"
@@ -43,6 +44,9 @@ type Config struct {
 	MetricsToken string
 	// RateLimitScale multiplies the request rate limits (0 means 1).
 	RateLimitScale float64
+	// TrustedProxies lists the load balancers (CIDRs) whose X-Forwarded-For names the client;
+	// empty trusts none.
+	TrustedProxies []string
 }
 
 // App is the wired marketplace.
@@ -98,13 +102,23 @@ func New(ctx context.Context, cfg Config, db *store.DB, logger *slog.Logger) (*A
 		}
 	}
 	a.connect()
+	exports, err := a.makerData()
+	if err != nil {
+		return nil, err
+	}
 	a.API = &api.Server{Logger: logger, DB: db, Accounts: acc, Programs: progs, Audit: auditLog,
 		Catalog: a.Catalog, Training: a.Training, Payments: a.Payments,
-		Metrics: a.Metrics, MetricsToken: cfg.MetricsToken, MakerData: a.makerData(),
-		HSTS: strings.HasPrefix(cfg.BaseURL, "https://"), RateLimitScale: cfg.RateLimitScale}
-	engine := a.API.Router()
-	a.mountDevMail(engine)
-	if err := a.wireFrontend(ctx, engine); err != nil {
+		Metrics: a.Metrics, MetricsToken: cfg.MetricsToken, MakerData: exports,
+		RateLimitScale: cfg.RateLimitScale}
+	site, err := a.newSite(exports)
+	if err != nil {
+		return nil, err
+	}
+	// One shell for both faces: the global middleware, and HTML error pages for web paths.
+	engine, err := httpserver.New(httpserver.Config{Logger: logger, Metrics: a.Metrics,
+		HSTS: strings.HasPrefix(cfg.BaseURL, "https://"), Pages: site, TrustedProxies: cfg.TrustedProxies},
+		a.API, a.devMail(), site)
+	if err != nil {
 		return nil, err
 	}
 	// Browsers' cross-site unsafe requests are refused before any handler runs (CSRF); API clients

@@ -1,24 +1,16 @@
 package app
 
 import (
-	"context"
-
-	"github.com/gin-gonic/gin"
-
 	"github.com/fairhands/marketplace/frontend"
+	"github.com/fairhands/marketplace/makerdata"
 )
 
-// wireFrontend mounts the web pages on the engine, over the same services as the API.
-func (a *App) wireFrontend(ctx context.Context, engine *gin.Engine) error {
-	site, err := frontend.New(frontend.Deps{
+// newSite builds the web pages over the same services (and the same data export) as the API.
+func (a *App) newSite(exports *makerdata.Exporter) (*frontend.Site, error) {
+	return frontend.New(frontend.Deps{
 		Logger: a.Logger, Accounts: a.Accounts, Programs: a.Programs, Audit: a.Audit,
 		Catalog: a.Catalog, Training: a.Training, Payments: a.Payments,
 		BaseURL: a.Config.BaseURL, SessionSecret: a.Config.SessionSecret, RateLimitScale: a.Config.RateLimitScale,
-		MakerData: a.API.MakerData, // the API's export sources: both downloads hold the same parts
+		MakerData: exports,
 	})
-	if err != nil {
-		return err
-	}
-	site.Mount(engine)
-	return nil
 }

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/fairhands/marketplace/accounts"
-	"github.com/fairhands/marketplace/api"
 	"github.com/fairhands/marketplace/catalog"
+	"github.com/fairhands/marketplace/makerdata"
 	"github.com/fairhands/marketplace/notify"
 	"github.com/fairhands/marketplace/payments"
 	"github.com/fairhands/marketplace/programs"
@@ -132,13 +132,13 @@ func (a *App) mailListingToReview(ctx context.Context, p catalog.Product) error 
 	return nil
 }
 
-// makerData lists each domain's part of a maker's "everything stored about me" export.
-func (a *App) makerData() []api.MakerDataSource {
-	return []api.MakerDataSource{
-		{Name: "products", Load: func(ctx context.Context, id string) (any, error) {
+// makerData builds the maker's data export from each domain's part of it.
+func (a *App) makerData() (*makerdata.Exporter, error) {
+	return makerdata.New(a.Programs, a.Audit,
+		makerdata.Source{Name: "products", Load: func(ctx context.Context, id string) (any, error) {
 			return a.Catalog.MakerProducts(ctx, system, id)
 		}},
-		{Name: "training", Load: a.Training.ExportMaker},
-		{Name: "earnings", Load: a.Payments.MakerExport},
-	}
+		makerdata.Source{Name: "training", Load: a.Training.ExportMaker},
+		makerdata.Source{Name: "earnings", Load: a.Payments.MakerExport},
+	)
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/fairhands/marketplace/httpserver"
 	"github.com/fairhands/marketplace/notify"
 )
 
@@ -26,10 +27,12 @@ func (a *App) wireNotify(ctx context.Context) error {
 	return nil
 }
 
-// mountDevMail lists the demo's mails at /dev/mail, only when they go to a folder on an
-// embedded store (never in production).
-func (a *App) mountDevMail(engine *gin.Engine) {
-	if a.Config.SMTPURL == "" && a.Config.MailDir != "" && a.DB.Embedded {
-		engine.GET("/dev/mail", gin.WrapH(notify.DevHandler(a.Config.MailDir)))
-	}
+// devMail lists the demo's mails at /dev/mail, only when they go to a folder on an embedded
+// store (never in production).
+func (a *App) devMail() httpserver.Face {
+	return httpserver.FaceFunc(func(r *gin.Engine) {
+		if a.Config.SMTPURL == "" && a.Config.MailDir != "" && a.DB.Embedded {
+			r.GET("/dev/mail", gin.WrapH(notify.DevHandler(a.Config.MailDir)))
+		}
+	})
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/fairhands/marketplace/accounts"
-	"github.com/fairhands/marketplace/api"
+	"github.com/fairhands/marketplace/httpserver"
 )
 
 // homeFor is where each role lands after signing in.
@@ -89,7 +89,7 @@ func (s *Site) login(c *gin.Context) {
 
 // startSession sets the session cookie the API also accepts.
 func (s *Site) startSession(c *gin.Context, token string) {
-	s.setCookie(c, api.SessionCookie, token, accounts.SessionTTL, true)
+	s.setCookie(c, httpserver.SessionCookie, token, accounts.SessionTTL, true)
 }
 
 func (s *Site) logout(c *gin.Context) {

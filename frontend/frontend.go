@@ -14,9 +14,9 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/fairhands/marketplace/accounts"
-	"github.com/fairhands/marketplace/api"
 	"github.com/fairhands/marketplace/audit"
 	"github.com/fairhands/marketplace/catalog"
+	"github.com/fairhands/marketplace/makerdata"
 	"github.com/fairhands/marketplace/payments"
 	"github.com/fairhands/marketplace/programs"
 	"github.com/fairhands/marketplace/ratelimit"
@@ -38,9 +38,9 @@ type Deps struct {
 	SessionSecret string
 	// RateLimitScale multiplies the login rate limit (0 means 1), as for the API.
 	RateLimitScale float64
-	// MakerData lists each domain's part of a maker's data export: the same list the API's
-	// export uses (app/hooks.go), so the download from the pages and from the API never differ.
-	MakerData []api.MakerDataSource
+	// MakerData builds a maker's data export: the same exporter the API uses, so the download
+	// from the pages and from the API never differ.
+	MakerData *makerdata.Exporter
 }
 
 // Site serves the pages. Build it with New and mount it with Mount.
@@ -95,8 +95,8 @@ func capForms(c *gin.Context) {
 	c.Next()
 }
 
-// Mount registers the pages on the engine. Every route is explicit: the engine's NoRoute answers
-// JSON for the API, and the pages render their own HTML 404.
+// Mount registers the pages on the engine. Every route is explicit: for any other web path the
+// HTTP shell calls ErrorPage, so a reader gets the site's 404 in her language.
 func (s *Site) Mount(r *gin.Engine) {
 	r.GET("/static/:name", s.serveStatic)
 	r.GET("/favicon.ico", s.favicon)

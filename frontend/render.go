@@ -21,8 +21,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/fairhands/marketplace/accounts"
-	"github.com/fairhands/marketplace/api"
 	"github.com/fairhands/marketplace/fault"
+	"github.com/fairhands/marketplace/httpserver"
 )
 
 //go:embed templates/*.html
@@ -39,6 +39,9 @@ type state struct {
 	Token    string
 	Lang     string
 	L        *Loc
+	// authErr is why a session could not be checked (the database is down): pages that need a
+	// signed-in person answer it instead of sending her to the login page.
+	authErr error
 }
 
 const (
@@ -51,20 +54,31 @@ func (s *Site) now() time.Time { return time.Now().UTC() }
 
 // begin resolves the session cookie and the language for every page request.
 func (s *Site) begin(c *gin.Context) {
+	s.resolve(c)
+	c.Next()
+}
+
+// resolve works out who is asking and in which language, once per request.
+func (s *Site) resolve(c *gin.Context) *state {
+	if v, ok := c.Get(ctxState); ok {
+		return v.(*state)
+	}
 	st := &state{Actor: accounts.Actor{IP: c.ClientIP()}}
-	if tok, err := c.Cookie(api.SessionCookie); err == nil && tok != "" {
+	if tok, err := c.Cookie(httpserver.SessionCookie); err == nil && tok != "" {
 		if u, err := s.Accounts.Authenticate(c.Request.Context(), tok); err == nil {
 			st.User, st.LoggedIn, st.Token = u, true, tok
 			st.Actor = accounts.ActorOf(u, c.ClientIP())
 		} else if fault.KindOf(err) == fault.Unauthorized {
 			s.clearSession(c) // a revoked or expired session: forget it quietly
+		} else {
+			st.authErr = err
 		}
 	}
 	st.Lang = s.chooseLanguage(c, st)
 	st.L = s.tr.loc(st.Lang)
 	c.Set(ctxState, st)
 	c.Header("Vary", "Cookie, Accept-Language, Accept-Encoding")
-	c.Next()
+	return st
 }
 
 // chooseLanguage applies the order the pages promise: ?lang= (remembered in a cookie and, for a
@@ -105,6 +119,11 @@ func stateOf(c *gin.Context) *state {
 func (s *Site) need(roles ...accounts.Role) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		st := stateOf(c)
+		if !st.LoggedIn && st.authErr != nil {
+			s.fail(c, st.authErr)
+			c.Abort()
+			return
+		}
 		if !st.LoggedIn {
 			c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request.URL.RequestURI()))
 			c.Abort()
@@ -131,7 +150,7 @@ func (s *Site) setCookie(c *gin.Context, name, value string, maxAge time.Duratio
 }
 
 func (s *Site) clearSession(c *gin.Context) {
-	http.SetCookie(c.Writer, &http.Cookie{Name: api.SessionCookie, Value: "", Path: "/", MaxAge: -1,
+	http.SetCookie(c.Writer, &http.Cookie{Name: httpserver.SessionCookie, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
 }
 
@@ -288,32 +307,49 @@ func (s *Site) write(c *gin.Context, status int, contentType string, body []byte
 }
 
 // notFound renders the HTML 404 page.
-func (s *Site) notFound(c *gin.Context) {
-	p := s.page(c, stateOf(c).L.T("notfound_title"))
-	s.render(c, http.StatusNotFound, "error", p)
+func (s *Site) notFound(c *gin.Context) { s.ErrorPage(c, http.StatusNotFound) }
+
+// ErrorPage renders the site's error page for status in the reader's language. The HTTP shell
+// calls it for web paths no route matched (404), a method a route does not take (405) and a
+// panic (500); the pages call it for their own failures.
+func (s *Site) ErrorPage(c *gin.Context, status int) {
+	st := s.resolve(c)
+	title, msg := st.L.T("error_title"), ""
+	switch status {
+	case http.StatusNotFound:
+		title = st.L.T("notfound_title")
+	case http.StatusMethodNotAllowed:
+		msg = st.L.T("error_method")
+	case http.StatusServiceUnavailable:
+		msg = st.L.T("error_unavailable")
+		c.Header("Retry-After", "5")
+	default:
+		msg = st.L.T("error_internal")
+	}
+	p := s.page(c, title)
+	if msg != "" {
+		p.D = map[string]any{"Message": msg}
+	}
+	s.render(c, status, "error", p)
 }
 
-// fail renders an error from a domain call: its own page for not-found, the generic one otherwise
-// (our faults are logged and the person sees a plain message).
+// fail renders an error from a domain call with the status the shell's one table gives it: its
+// own page for not-found, a "try again" page when the database is down, the generic one for
+// our faults (logged; the person sees a plain message), and the error's own words otherwise.
 func (s *Site) fail(c *gin.Context, err error) {
 	st := stateOf(c)
-	switch fault.KindOf(err) {
-	case fault.NotFound, fault.Forbidden:
+	status, _, _ := httpserver.Classify(err)
+	switch {
+	case status == http.StatusNotFound || status == http.StatusForbidden:
 		s.notFound(c)
 		return
-	case fault.Internal, fault.Unavailable:
-		s.Logger.Error("page failed", "route", c.FullPath(), "err", err.Error())
-		p := s.page(c, st.L.T("error_title"))
-		p.D = map[string]any{"Message": st.L.T("error_internal")}
-		s.render(c, http.StatusInternalServerError, "error", p)
+	case status >= 500:
+		httpserver.Logger(c).Error("page failed", "route", c.FullPath(), "err", err.Error())
+		s.ErrorPage(c, status)
 		return
 	}
 	p := s.page(c, st.L.T("error_title"))
 	p.D = map[string]any{"Message": s.errText(st.L, err)}
-	status := http.StatusBadRequest
-	if fault.KindOf(err) == fault.Conflict {
-		status = http.StatusConflict
-	}
 	s.render(c, status, "error", p)
 }
 

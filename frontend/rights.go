@@ -10,7 +10,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/fairhands/marketplace/accounts"
-	"github.com/fairhands/marketplace/audit"
 	"github.com/fairhands/marketplace/fault"
 	"github.com/fairhands/marketplace/programs"
 )
@@ -156,38 +155,9 @@ func (s *Site) coordConsent(c *gin.Context) {
 	s.setConsent(c, id, "/coordinator/makers/"+id+"#consents")
 }
 
-// makerExport assembles everything stored about a maker exactly as the API's export does
-// (GET /api/v1/makers/:id/export): the private profile (scope-checked and audited by programs),
-// each domain's part from the app's list of export sources (Deps.MakerData, the API's own list:
-// products, training with its notes, the money ledger, ...), and who looked at the record. The
-// export itself is audited as actor's.
-func (s *Site) makerExport(ctx context.Context, actor accounts.Actor, makerID string) (map[string]any, error) {
-	profile, err := s.Programs.MakerPrivate(ctx, actor, makerID)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{"exportedAt": s.now(), "profile": profile}
-	for _, src := range s.MakerData {
-		v, err := src.Load(ctx, makerID)
-		if err != nil {
-			return nil, fmt.Errorf("export %s: %w", src.Name, err)
-		}
-		out[src.Name] = v
-	}
-	trail, err := s.Audit.List(ctx, audit.Query{RecordID: makerID, Limit: 1000})
-	if err != nil {
-		return nil, fmt.Errorf("export whoLookedAtMyRecord: %w", err)
-	}
-	out["whoLookedAtMyRecord"] = audit.AsSeenByMaker(trail)
-	if err := s.Audit.Record(ctx, actor, "maker.export", "maker", makerID, profile.ProgramID, ""); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
 // downloadExport sends the export as a file to save, never to be cached on a shared phone.
 func (s *Site) downloadExport(c *gin.Context, makerID, filename string) {
-	out, err := s.makerExport(c.Request.Context(), stateOf(c).Actor, makerID)
+	out, err := s.MakerData.Export(c.Request.Context(), stateOf(c).Actor, makerID)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -20,6 +20,7 @@ import (
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/gridfs"
 	"go.mongodb.org/mongo-driver/mongo/options"
+	"go.mongodb.org/mongo-driver/x/mongo/driver/topology"
 )
 
 // EmbeddedComfortDocs is how many documents a collection may hold before the embedded store gets
@@ -196,3 +197,12 @@ func IsDuplicate(err error) bool {
 
 // IsNotFound reports whether err means no document matched.
 func IsNotFound(err error) bool { return errors.Is(err, mongo.ErrNoDocuments) }
+
+// IsUnreachable reports whether err means the database could not be reached (a network error, a
+// timeout, no server to select): the request may succeed later, so the HTTP shell answers 503,
+// not 500. It is here so that no HTTP code needs to know the driver's error types.
+func IsUnreachable(err error) bool {
+	var sse topology.ServerSelectionError
+	return mongo.IsNetworkError(err) || mongo.IsTimeout(err) || errors.As(err, &sse) ||
+		errors.Is(err, context.DeadlineExceeded)
+}

@@ -853,15 +853,28 @@ func TestFaultDatabaseUnavailable(t *testing.T) {
 	if err != nil || r.status < 500 || r.json["error"] == nil {
 		t.Errorf("API request with the database down: %v %d %s", err, r.status, r.body)
 	}
-	// Known bugs, reported rather than failed on (the fixes are in store/ and api/): a request
-	// waits out the MongoDB client's whole 10 s timeout (no short server-selection timeout), and
-	// the outage is answered 500 "internal" instead of 503.
-	var bugs []string
+	// A request fails fast (the short server-selection timeout) and says "try again": 503.
 	if d > 5*time.Second {
-		bugs = append(bugs, fmt.Sprintf("an API request with the database down took %s (store.Open: no ServerSelectionTimeout, client timeout 10 s)", d.Round(time.Millisecond)))
+		t.Errorf("an API request with the database down took %s", d.Round(time.Millisecond))
 	}
-	if r.status != http.StatusServiceUnavailable {
-		bugs = append(bugs, fmt.Sprintf("the outage is answered %d %q, not 503 (api.Fail does not map driver timeouts/network errors)", r.status, r.code()))
+	if r.status != http.StatusServiceUnavailable || r.code() != "database_unavailable" {
+		t.Errorf("the outage is answered %d %q, not 503 database_unavailable", r.status, r.code())
+	}
+	// A signed-in page gets the site's HTML "try again" page with 503 too, not a redirect to
+	// the login page (her session is fine) and not a 500.
+	req, _ := http.NewRequest("GET", p.base+"/maker?lang=hi", nil)
+	req.AddCookie(&http.Cookie{Name: "session", Value: w.makerTok})
+	start := time.Now()
+	res, err := faultClient.Do(req)
+	if err != nil {
+		t.Fatalf("page with the database down: %v", err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	t.Logf("page with the database down: %d in %s", res.StatusCode, time.Since(start).Round(time.Millisecond))
+	if res.StatusCode != http.StatusServiceUnavailable || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") ||
+		!strings.Contains(string(page), "फिर कोशिश") {
+		t.Errorf("page with the database down: %d %s\n%.400s", res.StatusCode, res.Header.Get("Content-Type"), page)
 	}
 
 	devdb(t, addr, dbDir)
@@ -877,9 +890,6 @@ func TestFaultDatabaseUnavailable(t *testing.T) {
 	t.Logf("ready again %s after the database came back", time.Since(back).Round(10*time.Millisecond))
 	p.must(200, "GET", "/api/v1/products/"+w.products[0]+"/private", w.makerTok, nil)
 	p.mustCheckout(w.products[0])
-	if len(bugs) > 0 {
-		t.Skipf("recovers by itself, but BUG: %s", strings.Join(bugs, "; "))
-	}
 }
 
 // Three instances on one MongoDB, each running its payout worker, each receiving every payment
