@@ -20,9 +20,9 @@ const (
 
 // Service runs sign-up, sign-in, sessions and invitations.
 type Service struct {
-	Users    *UserStore
-	Sessions *SessionStore
-	Invites  *InviteStore
+	users    *UserStore
+	sessions *SessionStore
+	invites  *InviteStore
 	Now      func() time.Time
 	// FailureDelay slows each failed login by failures × this (capped at 2 s), so guessing
 	// passwords is slow before the lock-out even starts. Zero means 250 ms.
@@ -43,7 +43,7 @@ func NewService(ctx context.Context, db *store.DB) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{Users: users, Sessions: sessions, Invites: invites}, nil
+	return &Service{users: users, sessions: sessions, invites: invites}, nil
 }
 
 func (s *Service) now() time.Time {
@@ -72,7 +72,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (User, error) 
 	}
 	u := User{Role: RoleBuyer, Login: in.Email, Email: in.Email, Name: in.Name,
 		PasswordHash: HashPassword(in.Password), Status: StatusActive}
-	if err := s.Users.Create(ctx, &u); err != nil {
+	if err := s.users.Create(ctx, &u); err != nil {
 		if errors.Is(err, ErrLoginTaken) {
 			return User{}, ErrEmailTaken
 		}
@@ -87,7 +87,7 @@ type SessionMeta struct{ IP, UserAgent string }
 // Login checks a login and password and opens a new session. A fresh token every time means a
 // login always rotates the session.
 func (s *Service) Login(ctx context.Context, login, password string, meta SessionMeta) (string, User, error) {
-	u, err := s.Users.ByLogin(ctx, login)
+	u, err := s.users.ByLogin(ctx, login)
 	if errors.Is(err, ErrNotFound) {
 		CheckPassword(dummyHash(), password) // same time as a real check: no account enumeration
 		return "", User{}, ErrBadCredentials
@@ -101,7 +101,7 @@ func (s *Service) Login(ctx context.Context, login, password string, meta Sessio
 	}
 	if u.Status != StatusActive || u.PasswordHash == "" || !CheckPassword(u.PasswordHash, password) {
 		if u.PasswordHash != "" {
-			if err := s.Users.RecordLoginFailure(ctx, u, maxFailedLogins, lockFor); err != nil {
+			if err := s.users.RecordLoginFailure(ctx, u, maxFailedLogins, lockFor); err != nil {
 				return "", User{}, err
 			}
 		}
@@ -109,7 +109,7 @@ func (s *Service) Login(ctx context.Context, login, password string, meta Sessio
 		return "", User{}, ErrBadCredentials
 	}
 	if u.FailedLogins > 0 || !u.LockedUntil.IsZero() {
-		if err := s.Users.ResetLoginFailures(ctx, u.ID); err != nil {
+		if err := s.users.ResetLoginFailures(ctx, u.ID); err != nil {
 			return "", User{}, err
 		}
 	}
@@ -124,7 +124,7 @@ func (s *Service) Login(ctx context.Context, login, password string, meta Sessio
 func (s *Service) NewSession(ctx context.Context, userID string, meta SessionMeta) (string, error) {
 	token := NewToken()
 	now := s.now()
-	err := s.Sessions.Create(ctx, Session{ID: HashToken(token), UserID: userID, CreatedAt: now,
+	err := s.sessions.Create(ctx, Session{ID: HashToken(token), UserID: userID, CreatedAt: now,
 		ExpiresAt: now.Add(SessionTTL), IP: meta.IP, UserAgent: truncate(meta.UserAgent, 200)})
 	if err != nil {
 		return "", err
@@ -137,11 +137,11 @@ func (s *Service) Authenticate(ctx context.Context, token string) (User, error) 
 	if token == "" || len(token) > 200 {
 		return User{}, ErrUnauthenticated
 	}
-	sess, err := s.Sessions.ByTokenHash(ctx, HashToken(token), s.now())
+	sess, err := s.sessions.ByTokenHash(ctx, HashToken(token), s.now())
 	if err != nil {
 		return User{}, err
 	}
-	u, err := s.Users.ByID(ctx, sess.UserID)
+	u, err := s.users.ByID(ctx, sess.UserID)
 	if errors.Is(err, ErrNotFound) {
 		return User{}, ErrUnauthenticated
 	}
@@ -156,19 +156,19 @@ func (s *Service) Authenticate(ctx context.Context, token string) (User, error) 
 
 // Logout revokes the session behind token.
 func (s *Service) Logout(ctx context.Context, token string) error {
-	return s.Sessions.Delete(ctx, HashToken(token))
+	return s.sessions.Delete(ctx, HashToken(token))
 }
 
 // LogoutEverywhere revokes every session of a user.
 func (s *Service) LogoutEverywhere(ctx context.Context, userID string) (int64, error) {
-	return s.Sessions.DeleteForUser(ctx, userID)
+	return s.sessions.DeleteForUser(ctx, userID)
 }
 
 // Invite creates an invitation for an invited user and returns its token (shown once).
 func (s *Service) Invite(ctx context.Context, userID, createdBy string) (string, error) {
 	token := NewToken()
 	now := s.now()
-	err := s.Invites.Create(ctx, Invite{ID: HashToken(token), UserID: userID, CreatedBy: createdBy,
+	err := s.invites.Create(ctx, Invite{ID: HashToken(token), UserID: userID, CreatedBy: createdBy,
 		CreatedAt: now, ExpiresAt: now.Add(InviteTTL)})
 	if err != nil {
 		return "", err
@@ -195,7 +195,7 @@ func (s *Service) AcceptInvite(ctx context.Context, token string, in AcceptInput
 	if err != nil {
 		return User{}, err
 	}
-	u, err := s.Users.ByID(ctx, pending.UserID)
+	u, err := s.users.ByID(ctx, pending.UserID)
 	if err != nil {
 		return User{}, ErrInviteInvalid
 	}
@@ -223,11 +223,11 @@ func (s *Service) AcceptInvite(ctx context.Context, token string, in AcceptInput
 	if err := fault.Fields(fields); err != nil {
 		return User{}, err
 	}
-	if _, err := s.Invites.Claim(ctx, hash, s.now()); err != nil {
+	if _, err := s.invites.Claim(ctx, hash, s.now()); err != nil {
 		return User{}, err
 	}
-	if err := s.Users.Activate(ctx, u.ID, login, HashPassword(in.Password)); err != nil {
-		_ = s.Invites.Release(ctx, hash)
+	if err := s.users.Activate(ctx, u.ID, login, HashPassword(in.Password)); err != nil {
+		_ = s.invites.Release(ctx, hash)
 		return User{}, err
 	}
 	u.Login, u.Status = login, StatusActive
@@ -235,7 +235,7 @@ func (s *Service) AcceptInvite(ctx context.Context, token string, in AcceptInput
 }
 
 func (s *Service) peekInvite(ctx context.Context, hash string) (Invite, error) {
-	inv, err := s.Invites.ByHash(ctx, hash)
+	inv, err := s.invites.ByHash(ctx, hash)
 	if err != nil || !inv.UsedAt.IsZero() || !s.now().Before(inv.ExpiresAt) {
 		return Invite{}, ErrInviteInvalid
 	}
@@ -245,7 +245,7 @@ func (s *Service) peekInvite(ctx context.Context, hash string) (Invite, error) {
 // EnsureAdmin creates an admin with email and password if no admin exists yet. It reports
 // whether it created one.
 func (s *Service) EnsureAdmin(ctx context.Context, email, password string) (bool, error) {
-	n, err := s.Users.CountByRole(ctx, RoleAdmin)
+	n, err := s.users.CountByRole(ctx, RoleAdmin)
 	if err != nil {
 		return false, err
 	}
@@ -261,7 +261,7 @@ func (s *Service) EnsureAdmin(ctx context.Context, email, password string) (bool
 	}
 	u := User{Role: RoleAdmin, Login: email, Email: email, Name: "Administrator",
 		PasswordHash: HashPassword(password), Status: StatusActive}
-	if err := s.Users.Create(ctx, &u); err != nil {
+	if err := s.users.Create(ctx, &u); err != nil {
 		return false, fmt.Errorf("create admin: %w", err)
 	}
 	return true, nil
@@ -284,4 +284,63 @@ func (s *Service) slowDown(ctx context.Context, failures int) {
 	case <-ctx.Done():
 	case <-time.After(d):
 	}
+}
+
+// User returns the account with id; ErrNotFound when there is none. It checks no scope: callers
+// are other domains and pages that have already decided the reader may see it.
+func (s *Service) User(ctx context.Context, id string) (User, error) { return s.users.ByID(ctx, id) }
+
+// UserByLogin returns the account with a login (an e-mail or a maker's login name); ErrNotFound
+// when there is none.
+func (s *Service) UserByLogin(ctx context.Context, login string) (User, error) {
+	return s.users.ByLogin(ctx, NormalizeLogin(login))
+}
+
+// Coordinators lists a program's active coordinators: the people told of its orders, listings
+// and follow-ups.
+func (s *Service) Coordinators(ctx context.Context, programID string) ([]User, error) {
+	return s.users.Coordinators(ctx, programID)
+}
+
+// ProgramCoordinators lists a program's coordinators, invited or active, for the admin.
+func (s *Service) ProgramCoordinators(ctx context.Context, programID string) ([]User, error) {
+	return s.users.ProgramCoordinators(ctx, programID)
+}
+
+// SetLanguage saves the language the account reads the site in ("en", "hi", "bn").
+func (s *Service) SetLanguage(ctx context.Context, id, lang string) error {
+	return s.users.SetLang(ctx, id, lang)
+}
+
+// CreateUser stores a new account (an invited coordinator or maker); ErrLoginTaken when its
+// login is used.
+func (s *Service) CreateUser(ctx context.Context, u *User) error { return s.users.Create(ctx, u) }
+
+// AddProgram adds a program to a coordinator's scope.
+func (s *Service) AddProgram(ctx context.Context, id, programID string) error {
+	return s.users.AddProgram(ctx, id, programID)
+}
+
+// Retire closes an account for good (a maker's erasure): the login is freed, the password,
+// e-mail and name removed. Its sessions are ended by LogoutEverywhere.
+func (s *Service) Retire(ctx context.Context, id string) error { return s.users.Retire(ctx, id) }
+
+// PendingInvite returns the invitation behind token and the account it is for, while it can
+// still be accepted; ErrInviteInvalid otherwise (used, expired, unknown, or the account is no
+// longer waiting for it).
+func (s *Service) PendingInvite(ctx context.Context, token string) (Invite, User, error) {
+	inv, err := s.peekInvite(ctx, HashToken(token))
+	if err != nil {
+		return Invite{}, User{}, err
+	}
+	u, err := s.users.ByID(ctx, inv.UserID)
+	if err != nil || u.Status != StatusInvited {
+		return Invite{}, User{}, ErrInviteInvalid
+	}
+	return inv, u, nil
+}
+
+// DeleteExpiredSessions removes sessions that ended before now; it returns how many.
+func (s *Service) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error) {
+	return s.sessions.DeleteExpired(ctx, now)
 }

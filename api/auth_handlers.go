@@ -85,7 +85,7 @@ func (s *Server) logoutAll(c *gin.Context) {
 }
 
 func (s *Server) me(c *gin.Context) {
-	u, err := s.Accounts.Users.ByID(c.Request.Context(), ActorOf(c).UserID)
+	u, err := s.Accounts.User(c.Request.Context(), ActorOf(c).UserID)
 	if err != nil {
 		Fail(c, err)
 		return

@@ -231,7 +231,7 @@ func TestProductPhotos(t *testing.T) {
 	})
 	t.Run("withdrawing work-photo consent hides the photos", func(t *testing.T) {
 		ctx := context.Background()
-		if err := e.App.Programs.Store.SetMaker(ctx, s.m1, bson.M{"consent.workPhotos.granted": false}); err != nil {
+		if err := e.RawPrograms().SetMaker(ctx, s.m1, bson.M{"consent.workPhotos.granted": false}); err != nil {
 			t.Fatal(err)
 		}
 		if err := e.App.Catalog.InvalidateMaker(ctx, s.m1); err != nil {
@@ -244,7 +244,7 @@ func TestProductPhotos(t *testing.T) {
 		if g := getImage(e, url, "", ""); g.Status != http.StatusNotFound {
 			t.Fatalf("photo still served to the public: %d", g.Status)
 		}
-		_ = e.App.Programs.Store.SetMaker(ctx, s.m1, bson.M{"consent.workPhotos.granted": true})
+		_ = e.RawPrograms().SetMaker(ctx, s.m1, bson.M{"consent.workPhotos.granted": true})
 		_ = e.App.Catalog.InvalidateMaker(ctx, s.m1)
 	})
 	t.Run("a new photo on a published product goes back to review", func(t *testing.T) {

@@ -245,14 +245,6 @@ func TestProductPermissions(t *testing.T) {
 }
 
 // gate refuses jewellery until a track is done, standing in for the training domain.
-type gate struct{ track string }
-
-func (g gate) MissingTraining(ctx context.Context, programID, makerID, category string) (string, error) {
-	if category == "jewellery" {
-		return g.track, nil
-	}
-	return "", nil
-}
 
 func TestFairWageFloorAndTrainingGate(t *testing.T) {
 	t.Parallel()
@@ -308,10 +300,15 @@ func TestFairWageFloorAndTrainingGate(t *testing.T) {
 		e.Must(http.StatusUnprocessableEntity, "POST", "/api/v1/products/"+id+"/approve", s.c1, nil)
 	})
 	t.Run("a gated category needs the training track", func(t *testing.T) {
-		e.App.Catalog.Gate = gate{track: "Jewellery safety basics"}
-		defer func() { e.App.Catalog.Gate = nil }()
+		// The real gate: the program sells jewellery only after its safety track.
+		r := e.Must(http.StatusCreated, "POST", "/api/v1/programs/"+s.p1+"/tracks", s.c1, map[string]any{
+			"name": "Jewellery safety basics", "description": "Bench safety before selling.",
+			"milestones": []map[string]any{{"title": "Bench safety", "description": "Uses the bench safely.", "hours": 4}}})
+		e.Must(http.StatusOK, "PUT", "/api/v1/programs/"+s.p1+"/selling-gates", s.c1, map[string]any{
+			"gates": []map[string]string{{"category": "jewellery", "trackId": r.Str("id")}}})
+		defer e.Must(http.StatusOK, "PUT", "/api/v1/programs/"+s.p1+"/selling-gates", s.c1, map[string]any{"gates": []any{}})
 		id := s.create(s.m1t, earrings())
-		r := e.Must(http.StatusUnprocessableEntity, "POST", "/api/v1/products/"+id+"/submit", s.m1t, nil)
+		r = e.Must(http.StatusUnprocessableEntity, "POST", "/api/v1/products/"+id+"/submit", s.m1t, nil)
 		if errOf(r)["code"] != "training_required" || !strings.Contains(errOf(r)["message"].(string), "Jewellery safety basics") {
 			t.Fatalf("gate: %s", r.Body)
 		}
@@ -362,7 +359,7 @@ func TestPublicEndpointsLeakNothingPrivate(t *testing.T) {
 	}
 
 	t.Run("withdrawing consent hides the name at once", func(t *testing.T) {
-		if err := e.App.Programs.Store.SetMaker(ctx, s.m1, bson.M{"consent.publicProfile.granted": false}); err != nil {
+		if err := e.RawPrograms().SetMaker(ctx, s.m1, bson.M{"consent.publicProfile.granted": false}); err != nil {
 			t.Fatal(err)
 		}
 		if err := e.App.Catalog.InvalidateMaker(ctx, s.m1); err != nil {
@@ -380,7 +377,7 @@ func TestPublicEndpointsLeakNothingPrivate(t *testing.T) {
 	t.Run("without InvalidateMaker the poll applies a change within its bound", func(t *testing.T) {
 		id2 := s.create(s.m2t, with(earrings(), "title", "Copper wire ring"))
 		s.publish(id2, s.m2t, s.c1)
-		if err := e.App.Programs.Store.SetMaker(ctx, s.m2, bson.M{"consent.publicProfile.granted": false}); err != nil {
+		if err := e.RawPrograms().SetMaker(ctx, s.m2, bson.M{"consent.publicProfile.granted": false}); err != nil {
 			t.Fatal(err)
 		}
 		ok := apptest.Eventually(t, catalog.DefaultPollInterval+2*time.Second, func() bool {

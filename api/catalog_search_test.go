@@ -198,8 +198,8 @@ func TestStorefrontSearch(t *testing.T) {
 	})
 	t.Run("the maker's public name matches, a withdrawn one does not", func(t *testing.T) {
 		ctx := context.Background()
-		_ = s.e.App.Programs.Store.SetMaker(ctx, s.m1, bson.M{"displayName": "Tarabai"})
-		_ = s.e.App.Programs.Store.SetMaker(ctx, s.m2, bson.M{"displayName": "Mitali", "consent.publicProfile.granted": false})
+		_ = s.e.RawPrograms().SetMaker(ctx, s.m1, bson.M{"displayName": "Tarabai"})
+		_ = s.e.RawPrograms().SetMaker(ctx, s.m2, bson.M{"displayName": "Mitali", "consent.publicProfile.granted": false})
 		for _, m := range []string{s.m1, s.m2} {
 			if err := s.e.App.Catalog.InvalidateMaker(ctx, m); err != nil {
 				t.Fatal(err)

@@ -60,7 +60,7 @@ func (w *eraseWorld) listing(makerTok, title, description string, stock int, pub
 // stored loads a product straight from the database.
 func (w *eraseWorld) stored(id string) catalog.Product {
 	w.t.Helper()
-	p, err := w.e.App.Catalog.Products.ByID(context.Background(), id)
+	p, err := w.e.RawProducts().ByID(context.Background(), id)
 	if err != nil {
 		w.t.Fatalf("load product %s: %v", id, err)
 	}
@@ -155,7 +155,7 @@ func TestEraseArchivesTheMakersProducts(t *testing.T) {
 	other, otherURLs := w.listing(w.m2t, "Block-printed cotton scarf", "Printed in the workshop.", 5, true)
 	mine := []string{p1, p2, p3}
 	// Renditions an upload stored before it failed: the product never listed them.
-	if _, err := w.e.App.Catalog.Images.Put(ctx, "stray-upload", 320, p1, photoWithGPS(t, 320, 240)); err != nil {
+	if _, err := catalog.NewImageStore(w.e.DB).Put(ctx, "stray-upload", 320, p1, photoWithGPS(t, 320, 240)); err != nil {
 		t.Fatal(err)
 	}
 	var fileIDs []string

@@ -134,7 +134,7 @@ func TestDailyDigestOfFollowUps(t *testing.T) {
 	e.Must(http.StatusOK, "POST", "/api/v1/enrollments/"+en+"/milestones/"+ms+"/complete", coord, map[string]any{"completedOn": done})
 
 	for range 2 { // twice the same day: one digest
-		if err := e.App.SendDigests(t.Context(), time.Now().UTC()); err != nil {
+		if err := e.App.Notices.SendDigests(t.Context(), time.Now().UTC()); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -79,7 +79,7 @@ func (w *payWorld) product(makerTok, coordTok, title string, price, materials in
 // stock reads a product's stock from the database.
 func (w *payWorld) stock(id string) int {
 	w.t.Helper()
-	p, err := w.e.App.Catalog.Products.ByID(context.Background(), id)
+	p, err := w.e.RawProducts().ByID(context.Background(), id)
 	if err != nil {
 		w.t.Fatalf("load product: %v", err)
 	}
@@ -262,7 +262,7 @@ func (w *payWorld) newPaymentsInstance() *payments.Service {
 	w.t.Helper()
 	cfg := payments.Config{StripeSecretKey: stripetest.Key, StripeAPIURL: w.sm.URL,
 		StripeWebhookSecret: stripetest.WebhookSecret, BaseURL: "http://example.test", Fees: w.e.App.Catalog.Fees}
-	s, err := payments.New(context.Background(), cfg, w.e.DB, w.e.App.Catalog, w.e.App.Programs.Store, w.e.App.Audit)
+	s, err := payments.New(context.Background(), cfg, w.e.DB, w.e.App.Catalog, w.e.App.Programs.Registry(), w.e.App.Audit)
 	if err != nil {
 		w.t.Fatalf("second payments instance: %v", err)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/fairhands/marketplace/fieldcrypt"
 	"github.com/fairhands/marketplace/httpserver"
 	"github.com/fairhands/marketplace/metrics"
+	"github.com/fairhands/marketplace/notices"
 	"github.com/fairhands/marketplace/notify"
 	"github.com/fairhands/marketplace/payments"
 	"github.com/fairhands/marketplace/programs"
@@ -60,6 +61,7 @@ type App struct {
 	Box      *fieldcrypt.Box
 	Metrics  *metrics.Metrics
 	Outbox   *notify.Outbox
+	Notices  *notices.Service
 	Catalog  *catalog.Service
 	Training *training.Service
 	Payments *payments.Service
@@ -86,27 +88,44 @@ func New(ctx context.Context, cfg Config, db *store.DB, logger *slog.Logger) (*A
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
-	progStore, err := programs.NewStore(ctx, db)
+	registry, err := programs.NewRegistry(ctx, db)
 	if err != nil {
 		return nil, fmt.Errorf("programs: %w", err)
 	}
-	progs := &programs.Service{Store: progStore, Accounts: acc, Audit: auditLog, Box: box}
 
-	a := &App{Config: cfg, DB: db, Logger: logger, Accounts: acc, Programs: progs, Audit: auditLog, Box: box,
+	a := &App{Config: cfg, DB: db, Logger: logger, Accounts: acc, Audit: auditLog, Box: box,
 		Metrics: metrics.New()}
-	// Each domain wires itself in its own file (app/catalog.go, app/training.go, app/payments.go),
-	// in this order: training gates catalog submissions, payments sells catalog products.
-	for _, wire := range []func(context.Context) error{a.wireNotify, a.wireCatalog, a.wireTraining, a.wirePayments} {
-		if err := wire(ctx); err != nil {
-			return nil, err
-		}
+	// Each domain is built in its own file (app/notify.go, app/training.go, app/catalog.go,
+	// app/payments.go, app/programs.go), in this order, each given what it needs through its
+	// constructor: training reads earnings and gates catalog listings; the notices read training's
+	// reports and hear of listings and orders; payments sells catalog products; the programs
+	// service tells the catalog of consent changes and has the catalog and training erase their
+	// parts of a maker's data.
+	earnings, err := payments.NewEarningsReader(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("payments: %w", err)
 	}
-	a.connect()
+	if err := a.wireTraining(ctx, registry, earnings); err != nil {
+		return nil, err
+	}
+	if err := a.wireNotify(ctx, registry); err != nil {
+		return nil, err
+	}
+	if err := a.wireCatalog(ctx, registry); err != nil {
+		return nil, err
+	}
+	if err := a.wirePayments(ctx, registry); err != nil {
+		return nil, err
+	}
+	if a.Programs, err = programs.NewService(programs.Deps{Registry: registry, Accounts: acc, Audit: auditLog, Box: box,
+		Storefront: a.Catalog, Catalog: a.Catalog, Training: a.Training}); err != nil {
+		return nil, err
+	}
 	exports, err := a.makerData()
 	if err != nil {
 		return nil, err
 	}
-	a.API = &api.Server{Logger: logger, DB: db, Accounts: acc, Programs: progs, Audit: auditLog,
+	a.API = &api.Server{Logger: logger, DB: db, Accounts: acc, Programs: a.Programs, Audit: auditLog,
 		Catalog: a.Catalog, Training: a.Training, Payments: a.Payments,
 		Metrics: a.Metrics, MetricsToken: cfg.MetricsToken, MakerData: exports,
 		RateLimitScale: cfg.RateLimitScale}
@@ -143,7 +162,7 @@ func (a *App) StartWorkers(ctx context.Context) <-chan struct{} {
 		t := time.NewTicker(time.Hour)
 		defer t.Stop()
 		for {
-			if _, err := a.Accounts.Sessions.DeleteExpired(ctx, time.Now().UTC()); err != nil && ctx.Err() == nil {
+			if _, err := a.Accounts.DeleteExpiredSessions(ctx, time.Now().UTC()); err != nil && ctx.Err() == nil {
 				a.Logger.Warn("delete expired sessions", "err", err.Error())
 			}
 			select {

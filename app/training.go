@@ -5,22 +5,20 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/fairhands/marketplace/accounts"
+	"github.com/fairhands/marketplace/programs"
 	"github.com/fairhands/marketplace/training"
 )
 
-// wireTraining builds the training domain: its store and indexes, the erasure hook that removes a
-// maker's training notes and photos, and the hourly clean-up of evidence photos no sign-off used.
-func (a *App) wireTraining(ctx context.Context) error {
-	t, err := training.New(ctx, a.DB, a.Programs, a.Audit, a.Box)
+// wireTraining builds the training domain (its store and indexes; marketplace earnings beside
+// outcomes in its reports) and the hourly clean-up of evidence photos no sign-off used.
+func (a *App) wireTraining(ctx context.Context, registry *programs.Registry, earnings training.Earnings) error {
+	t, err := training.New(ctx, a.DB, training.Deps{Programs: registry, Accounts: a.Accounts, Audit: a.Audit,
+		Box: a.Box, Earnings: earnings})
 	if err != nil {
 		return fmt.Errorf("training: %w", err)
 	}
 	t.BaseURL = a.Config.BaseURL
 	a.Training = t
-	a.Programs.OnErase = append(a.Programs.OnErase, func(ctx context.Context, _ accounts.Actor, makerID string) error {
-		return t.EraseMaker(ctx, makerID)
-	})
 	a.workers = append(a.workers, func(ctx context.Context) {
 		tick := time.NewTicker(time.Hour)
 		defer tick.Stop()

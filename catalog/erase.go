@@ -31,7 +31,7 @@ const eraseAttempts = 10
 // changes nothing. A failure on one product does not stop the others: the erasure goes as far as
 // it can, and the errors are returned together.
 func (s *Service) EraseMaker(ctx context.Context, actor accounts.Actor, makerID string) error {
-	ps, err := s.Products.ByMaker(ctx, makerID)
+	ps, err := s.products.ByMaker(ctx, makerID)
 	if err != nil {
 		return fmt.Errorf("erase products: %w", err)
 	}
@@ -77,7 +77,7 @@ func (s *Service) eraseProduct(ctx context.Context, actor accounts.Actor, id str
 			files[f] = true
 		}
 	}
-	stored, err := s.Images.productFiles(ctx, id)
+	stored, err := s.images.productFiles(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -91,7 +91,7 @@ func (s *Service) eraseProduct(ctx context.Context, actor accounts.Actor, id str
 	}
 	var delErr error
 	if len(ids) > 0 {
-		delErr = s.Images.Delete(ctx, ids)
+		delErr = s.images.Delete(ctx, ids)
 	}
 
 	if changed || len(ids) > 0 {

@@ -50,7 +50,7 @@ func (e *UploadReadError) Unwrap() error { return e.Err }
 // renditions and adds it to the product. A published product goes back to review. Nothing is
 // stored when the upload is refused.
 func (s *Service) AddImage(ctx context.Context, actor accounts.Actor, productID string, r io.Reader) (Image, error) {
-	p, err := s.Products.ByID(ctx, productID)
+	p, err := s.products.ByID(ctx, productID)
 	if err != nil {
 		return Image{}, err
 	}
@@ -78,9 +78,9 @@ func (s *Service) AddImage(ctx context.Context, actor accounts.Actor, productID 
 
 	img := Image{ID: accounts.NewID()}
 	for _, rd := range res.Renditions {
-		id, err := s.Images.Put(ctx, img.ID, rd.Width, p.ID, rd.Data)
+		id, err := s.images.Put(ctx, img.ID, rd.Width, p.ID, rd.Data)
 		if err != nil {
-			_ = s.Images.Delete(context.WithoutCancel(ctx), img.FileIDs)
+			_ = s.images.Delete(context.WithoutCancel(ctx), img.FileIDs)
 			return Image{}, err
 		}
 		img.FileIDs = append(img.FileIDs, id)
@@ -103,7 +103,7 @@ func (s *Service) AddImage(ctx context.Context, actor accounts.Actor, productID 
 		return nil
 	})
 	if err != nil {
-		_ = s.Images.Delete(context.WithoutCancel(ctx), img.FileIDs)
+		_ = s.images.Delete(context.WithoutCancel(ctx), img.FileIDs)
 		return Image{}, err
 	}
 	if actingFor(actor, p) {
@@ -139,7 +139,7 @@ func (s *Service) RemoveImage(ctx context.Context, actor accounts.Actor, product
 	for _, w := range removed.Widths {
 		s.imgCache.remove(fileID(removed.ID, w))
 	}
-	if err := s.Images.Delete(ctx, removed.FileIDs); err != nil {
+	if err := s.images.Delete(ctx, removed.FileIDs); err != nil {
 		s.Logger.Warn("delete image renditions", "image", removed.ID, "err", err.Error())
 	}
 	if actingFor(actor, p) {
@@ -178,7 +178,7 @@ func (s *Service) Image(ctx context.Context, actor accounts.Actor, imageID strin
 	data, ok := s.imgCache.get(id)
 	if !ok {
 		var err error
-		if data, err = s.Images.Get(ctx, imageID, width); err != nil {
+		if data, err = s.images.Get(ctx, imageID, width); err != nil {
 			return ImageFile{}, err
 		}
 		s.imgCache.put(id, data)

@@ -27,7 +27,7 @@ var (
 	errNotReviewer   = fault.New(fault.Forbidden, "forbidden", "only a coordinator of the program can review products")
 )
 
-// Directory is what the catalog needs to know of programs and makers; programs.Store is one.
+// Directory is what the catalog needs to know of programs and makers; *programs.Registry is one.
 // Program returns programs.ErrNotFound and Maker programs.ErrMakerNotFound for unknown ids.
 type Directory interface {
 	Program(ctx context.Context, id string) (programs.Program, error)
@@ -68,22 +68,22 @@ var ImageWidths = []int{320, 640, 1280}
 // Service runs the catalog: makers' and coordinators' product lifecycle, the fair-wage floor,
 // photos, and the public storefront served from an in-process read model.
 type Service struct {
-	Products  *ProductStore
-	Images    *ImageStore
+	products  *ProductStore
+	images    *ImageStore
 	Directory Directory
 	Audit     *audit.Log
 	Logger    *slog.Logger
-	// Gate, when set, refuses submitting or approving products in categories the maker's
-	// program gates behind training.
-	Gate SellingGate
+	// gate refuses submitting or approving products in categories the maker's program gates
+	// behind training.
+	gate SellingGate
+	// listings is told of a product newly waiting for review (to let coordinators know); its
+	// error is logged, never returned: the maker's submission has happened.
+	listings ListingNotifier
 	// Fees is the estimated payment fee used in the fair-wage check and the wage breakdown.
 	Fees FeeConfig
 	// PollInterval is how often the read model looks for changes made by other instances.
 	PollInterval time.Duration
 	Now          func() time.Time
-	// OnSubmitted is told of a product newly waiting for review (to let coordinators know); its
-	// error is logged, never returned: the maker's submission has happened.
-	OnSubmitted func(ctx context.Context, p Product) error
 
 	rm       *readModel
 	imgSem   chan struct{}
@@ -94,16 +94,38 @@ type Service struct {
 	lastSeen time.Time
 }
 
+// ListingNotifier is told of a product newly waiting for a coordinator's review.
+type ListingNotifier interface {
+	ListingToReview(ctx context.Context, p Product) error
+}
+
+// Deps is what the catalog is built on. Directory, Audit, Gate and Listings are required: a
+// missing gate would let untrained makers sell, silently.
+type Deps struct {
+	Directory Directory
+	Audit     *audit.Log
+	// Gate refuses listings in categories the maker's program gates behind training.
+	Gate SellingGate
+	// Listings tells coordinators of listings to review.
+	Listings ListingNotifier
+	Logger   *slog.Logger
+}
+
 // NewService opens the catalog's stores and builds the read model from the database.
-func NewService(ctx context.Context, db *store.DB, dir Directory, auditLog *audit.Log, logger *slog.Logger) (*Service, error) {
+func NewService(ctx context.Context, db *store.DB, d Deps) (*Service, error) {
+	if d.Directory == nil || d.Audit == nil || d.Gate == nil || d.Listings == nil {
+		return nil, errors.New("catalog: the directory, audit log, training gate and listing notifier are all required")
+	}
 	products, err := NewProductStore(ctx, db)
 	if err != nil {
 		return nil, err
 	}
+	logger := d.Logger
 	if logger == nil {
 		logger = slog.Default()
 	}
-	s := &Service{Products: products, Images: NewImageStore(db), Directory: dir, Audit: auditLog, Logger: logger,
+	s := &Service{products: products, images: NewImageStore(db), Directory: d.Directory, Audit: d.Audit, Logger: logger,
+		gate: d.Gate, listings: d.Listings,
 		Fees: DefaultFees, PollInterval: DefaultPollInterval,
 		imgSem: make(chan struct{}, 2), imgCache: newByteLRU(imageCacheBytes)}
 	s.rm = newReadModel(func() FeeConfig { return s.Fees }, s.now)
@@ -126,11 +148,11 @@ func (s *Service) now() time.Time {
 func (s *Service) Refresh(ctx context.Context) error {
 	s.pollMu.Lock()
 	defer s.pollMu.Unlock()
-	seq, err := s.Products.ChangeCount(ctx)
+	seq, err := s.products.ChangeCount(ctx)
 	if err != nil {
 		return err
 	}
-	ps, err := s.Products.Live(ctx)
+	ps, err := s.products.Live(ctx)
 	if err != nil {
 		return err
 	}
@@ -160,12 +182,12 @@ func (s *Service) Refresh(ctx context.Context) error {
 func (s *Service) Poll(ctx context.Context) error {
 	s.pollMu.Lock()
 	defer s.pollMu.Unlock()
-	seq, err := s.Products.ChangeCount(ctx)
+	seq, err := s.products.ChangeCount(ctx)
 	if err != nil {
 		return err
 	}
-	if seq != s.lastSeq && !s.Products.OnlyMine(s.lastSeq, seq) {
-		ps, err := s.Products.ChangedSince(ctx, s.lastSeen.Add(-SkewMargin))
+	if seq != s.lastSeq && !s.products.OnlyMine(s.lastSeq, seq) {
+		ps, err := s.products.ChangedSince(ctx, s.lastSeen.Add(-SkewMargin))
 		if err != nil {
 			return err
 		}
@@ -335,7 +357,7 @@ func (s *Service) MakerPublicProducts(ctx context.Context, makerID string) []Pub
 // ForSale returns a published product of an active maker, read from the database (checkout
 // must not act on a stale price), or ErrNotFound.
 func (s *Service) ForSale(ctx context.Context, productID string) (Product, error) {
-	p, err := s.Products.ByID(ctx, productID)
+	p, err := s.products.ByID(ctx, productID)
 	if err != nil {
 		return Product{}, err
 	}
@@ -386,9 +408,9 @@ func (s *Service) HoldStock(ctx context.Context, productID, holdID string, qty i
 	if !holdIDPattern.MatchString(holdID) {
 		return fmt.Errorf("hold stock: invalid hold id %q", holdID)
 	}
-	p, err := s.Products.Hold(ctx, productID, holdID, qty, s.now())
+	p, err := s.products.Hold(ctx, productID, holdID, qty, s.now())
 	if errors.Is(err, ErrNotFound) {
-		cur, lerr := s.Products.ByID(ctx, productID)
+		cur, lerr := s.products.ByID(ctx, productID)
 		if lerr != nil {
 			return lerr
 		}
@@ -420,7 +442,7 @@ func (s *Service) unhold(ctx context.Context, productID, holdID string, restock 
 	if !holdIDPattern.MatchString(holdID) {
 		return false, fmt.Errorf("release hold: invalid hold id %q", holdID)
 	}
-	cur, err := s.Products.ByID(ctx, productID)
+	cur, err := s.products.ByID(ctx, productID)
 	if errors.Is(err, ErrNotFound) {
 		return false, nil
 	}
@@ -431,7 +453,7 @@ func (s *Service) unhold(ctx context.Context, productID, holdID string, restock 
 	if !ok {
 		return false, nil
 	}
-	p, done, err := s.Products.Unhold(ctx, productID, holdID, h.Quantity, restock, s.now())
+	p, done, err := s.products.Unhold(ctx, productID, holdID, h.Quantity, restock, s.now())
 	if err != nil || !done {
 		return false, err
 	}
@@ -441,7 +463,7 @@ func (s *Service) unhold(ctx context.Context, productID, holdID string, restock 
 
 // HeldStock lists every hold, oldest first, for the payments sweeper.
 func (s *Service) HeldStock(ctx context.Context) ([]HeldUnits, error) {
-	return s.Products.Held(ctx)
+	return s.products.Held(ctx)
 }
 
 // ReleaseStock puts qty units back (a refunded order's, restocked), in any status, so archived
@@ -450,7 +472,7 @@ func (s *Service) ReleaseStock(ctx context.Context, productID string, qty int) e
 	if qty <= 0 {
 		return fault.Fields(map[string]string{"quantity": "must be at least 1"})
 	}
-	p, err := s.Products.AddStock(ctx, productID, qty, false, s.now())
+	p, err := s.products.AddStock(ctx, productID, qty, false, s.now())
 	if err != nil {
 		return err
 	}
@@ -593,7 +615,7 @@ func (s *Service) Create(ctx context.Context, actor accounts.Actor, in CreateInp
 		Description: in.Description, Category: in.Category, Price: in.Price, Currency: in.Currency, Stock: in.Stock,
 		HoursOfWork: in.HoursOfWork, MaterialsCost: in.MaterialsCost, Status: StatusDraft, Images: []Image{},
 		CreatedAt: now, UpdatedAt: now, Version: 1}
-	if err := s.Products.Insert(ctx, p); err != nil {
+	if err := s.products.Insert(ctx, p); err != nil {
 		return Product{}, err
 	}
 	s.rm.setMaker(m, prog)
@@ -609,7 +631,7 @@ func (s *Service) Create(ctx context.Context, actor accounts.Actor, in CreateInp
 // Product returns a product in any status to its maker or a coordinator of its program;
 // everyone else gets ErrNotFound.
 func (s *Service) Product(ctx context.Context, actor accounts.Actor, id string) (Product, error) {
-	p, err := s.Products.ByID(ctx, id)
+	p, err := s.products.ByID(ctx, id)
 	if err != nil {
 		return Product{}, err
 	}
@@ -641,7 +663,7 @@ func (s *Service) mutate(ctx context.Context, actor accounts.Actor, id string, f
 // is, whether this call wrote it, and refreshes the read model when it did.
 func (s *Service) rewrite(ctx context.Context, id string, attempts int, fn func(cur Product, next *Product) (bool, error)) (Product, bool, error) {
 	for range attempts {
-		cur, err := s.Products.ByID(ctx, id)
+		cur, err := s.products.ByID(ctx, id)
 		if err != nil {
 			return Product{}, false, err
 		}
@@ -656,7 +678,7 @@ func (s *Service) rewrite(ctx context.Context, id string, attempts int, fn func(
 		}
 		next.Version = cur.Version + 1
 		next.UpdatedAt = s.now()
-		err = s.Products.Replace(ctx, next)
+		err = s.products.Replace(ctx, next)
 		if errors.Is(err, errStale) {
 			continue
 		}
@@ -780,16 +802,14 @@ func (s *Service) checkSellable(ctx context.Context, p Product) error {
 					"livingWageHourly": prog.LivingWageHourly, "currency": p.Currency, "breakdown": w.Breakdown}}
 		}
 	}
-	if s.Gate != nil {
-		track, err := s.Gate.MissingTraining(ctx, p.ProgramID, p.MakerID, p.Category)
-		if err != nil {
-			return fmt.Errorf("check training for %s: %w", p.Category, err)
-		}
-		if track != "" {
-			return &fault.Error{Kind: fault.Unprocessable, Code: "training_required",
-				Message: fmt.Sprintf("finish the “%s” training before selling %s", track, p.Category),
-				Details: map[string]any{"track": track, "category": p.Category}}
-		}
+	track, err := s.gate.MissingTraining(ctx, p.ProgramID, p.MakerID, p.Category)
+	if err != nil {
+		return fmt.Errorf("check training for %s: %w", p.Category, err)
+	}
+	if track != "" {
+		return &fault.Error{Kind: fault.Unprocessable, Code: "training_required",
+			Message: fmt.Sprintf("finish the “%s” training before selling %s", track, p.Category),
+			Details: map[string]any{"track": track, "category": p.Category}}
 	}
 	return nil
 }
@@ -829,10 +849,8 @@ func (s *Service) Submit(ctx context.Context, actor accounts.Actor, id string) (
 			return Product{}, err
 		}
 	}
-	if s.OnSubmitted != nil {
-		if err := s.OnSubmitted(ctx, p); err != nil {
-			s.Logger.Warn("tell coordinators of a listing to review", "product", p.ID, "err", err.Error())
-		}
+	if err := s.listings.ListingToReview(ctx, p); err != nil {
+		s.Logger.Warn("tell coordinators of a listing to review", "product", p.ID, "err", err.Error())
 	}
 	return p, nil
 }
@@ -944,7 +962,7 @@ func (s *Service) MakerProducts(ctx context.Context, actor accounts.Actor, maker
 	if !actor.IsMaker(m.ID) && !actor.Coordinates(m.ProgramID) {
 		return nil, programs.ErrMakerNotFound
 	}
-	return s.Products.ByMaker(ctx, makerID)
+	return s.products.ByMaker(ctx, makerID)
 }
 
 // ReviewQueue lists a program's products waiting for review, for its coordinators; anyone else
@@ -956,7 +974,7 @@ func (s *Service) ReviewQueue(ctx context.Context, actor accounts.Actor, program
 	if _, err := s.Directory.Program(ctx, programID); err != nil {
 		return nil, err
 	}
-	ps, err := s.Products.ByProgramStatus(ctx, programID, StatusPendingReview)
+	ps, err := s.products.ByProgramStatus(ctx, programID, StatusPendingReview)
 	if err != nil {
 		return nil, err
 	}
@@ -967,7 +985,7 @@ func (s *Service) ReviewQueue(ctx context.Context, actor accounts.Actor, program
 // Import inserts ready-made products in bulk (demo data and load tests) and adds them to the
 // read model. The caller vouches for them: no wage or permission checks are made.
 func (s *Service) Import(ctx context.Context, ps []Product) error {
-	if err := s.Products.InsertMany(ctx, ps); err != nil {
+	if err := s.products.InsertMany(ctx, ps); err != nil {
 		return err
 	}
 	// The makers may be newer than the last poll: know them before their products.

@@ -91,7 +91,7 @@ func goodsFor(p programs.Program) []productSeed {
 // with a reason, so every screen has something to show.
 func seedCatalog(ctx context.Context, a *app.App) error {
 	for _, ps := range seeds {
-		coordUser, err := a.Accounts.Users.ByLogin(ctx, ps.coordinator.Email)
+		coordUser, err := a.Accounts.UserByLogin(ctx, ps.coordinator.Email)
 		if err != nil {
 			return fmt.Errorf("coordinator %s: %w", ps.coordinator.Email, err)
 		}
@@ -99,11 +99,11 @@ func seedCatalog(ctx context.Context, a *app.App) error {
 		if len(coord.ProgramIDs) == 0 {
 			return fmt.Errorf("coordinator %s has no program", ps.coordinator.Email)
 		}
-		prog, err := a.Programs.Store.Program(ctx, coord.ProgramIDs[len(coord.ProgramIDs)-1])
+		prog, err := a.Programs.Registry().Program(ctx, coord.ProgramIDs[len(coord.ProgramIDs)-1])
 		if err != nil {
 			return err
 		}
-		makers, err := a.Programs.Store.Makers(ctx, []string{prog.ID})
+		makers, err := a.Programs.Registry().Makers(ctx, []string{prog.ID})
 		if err != nil {
 			return err
 		}
@@ -117,7 +117,7 @@ func seedCatalog(ctx context.Context, a *app.App) error {
 			if !ok {
 				return fmt.Errorf("demo maker %s not found in %s", ms.display, prog.Name)
 			}
-			u, err := a.Accounts.Users.ByID(ctx, m.ID)
+			u, err := a.Accounts.User(ctx, m.ID)
 			if err != nil {
 				return err
 			}
@@ -154,7 +154,7 @@ func seedCatalog(ctx context.Context, a *app.App) error {
 // inserted in bulk through the store (thousands a second), not one request each.
 func AddProducts(ctx context.Context, a *app.App, n int, out io.Writer) error {
 	start := time.Now()
-	makers, err := a.Programs.Store.Makers(ctx, nil)
+	makers, err := a.Programs.Registry().Makers(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -165,7 +165,7 @@ func AddProducts(ctx context.Context, a *app.App, n int, out io.Writer) error {
 			continue
 		}
 		if _, ok := progs[m.ProgramID]; !ok {
-			p, err := a.Programs.Store.Program(ctx, m.ProgramID)
+			p, err := a.Programs.Registry().Program(ctx, m.ProgramID)
 			if err != nil {
 				return err
 			}

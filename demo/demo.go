@@ -50,7 +50,7 @@ var seeds = []programSeed{
 
 // Seed fills an empty store. A store that already has programs is left alone.
 func Seed(ctx context.Context, a *app.App, out io.Writer) error {
-	existing, err := a.Programs.Store.Programs(ctx, nil)
+	existing, err := a.Programs.Registry().Programs(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -62,7 +62,7 @@ func Seed(ctx context.Context, a *app.App, out io.Writer) error {
 	if _, err := a.Accounts.EnsureAdmin(ctx, AdminEmail, Password); err != nil {
 		return err
 	}
-	admin, err := a.Accounts.Users.ByLogin(ctx, AdminEmail)
+	admin, err := a.Accounts.UserByLogin(ctx, AdminEmail)
 	if err != nil {
 		return fmt.Errorf("demo admin: %w (an admin from ADMIN_EMAIL exists; seed an empty DATA_DIR)", err)
 	}
@@ -79,7 +79,7 @@ func Seed(ctx context.Context, a *app.App, out io.Writer) error {
 		if _, err := a.Accounts.AcceptInvite(ctx, token, accounts.AcceptInput{Password: Password}); err != nil {
 			return fmt.Errorf("coordinator accept: %w", err)
 		}
-		coord, err := a.Accounts.Users.ByID(ctx, coordID)
+		coord, err := a.Accounts.User(ctx, coordID)
 		if err != nil {
 			return err
 		}

@@ -93,7 +93,7 @@ var trainingSeeds = map[string][]trackSeed{
 // sign-offs with notes (one with a photo of the work), a withdrawal, someone who needs attention,
 // one completed track with a certificate and a verified outcome, and a selling gate.
 func seedTraining(ctx context.Context, a *app.App) error {
-	ps, err := a.Programs.Store.Programs(ctx, nil)
+	ps, err := a.Programs.Registry().Programs(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -104,14 +104,14 @@ func seedTraining(ctx context.Context, a *app.App) error {
 		if !ok {
 			return fmt.Errorf("demo program %s is missing", s.in.Name)
 		}
-		coord, err := a.Accounts.Users.ByLogin(ctx, s.coordinator.Email)
+		coord, err := a.Accounts.UserByLogin(ctx, s.coordinator.Email)
 		if err != nil {
 			return fmt.Errorf("demo coordinator %s: %w", s.coordinator.Email, err)
 		}
 		actor := accounts.ActorOf(coord, "seed")
 		makerIDs := make([]string, 0, len(s.makers))
 		for _, m := range s.makers {
-			u, err := a.Accounts.Users.ByLogin(ctx, m.login)
+			u, err := a.Accounts.UserByLogin(ctx, m.login)
 			if err != nil {
 				return fmt.Errorf("demo maker %s: %w", m.login, err)
 			}

@@ -81,7 +81,7 @@ func (s *Site) renderAdminProgram(c *gin.Context, status int, p *Page, inv *invi
 		p = s.page(c, prog.Name)
 	}
 	p.Title = prog.Name
-	coords, err := s.Accounts.Users.ProgramCoordinators(c.Request.Context(), prog.ID)
+	coords, err := s.Accounts.ProgramCoordinators(c.Request.Context(), prog.ID)
 	if err != nil {
 		s.fail(c, err)
 		return

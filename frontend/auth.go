@@ -76,7 +76,7 @@ func (s *Site) login(c *gin.Context) {
 	s.startSession(c, token)
 	// A language chosen before signing in carries over to the account.
 	if ck, err := c.Cookie(langCookie); err == nil && supported(ck) && ck != u.Lang {
-		_ = s.Accounts.Users.SetLang(c.Request.Context(), u.ID, ck)
+		_ = s.Accounts.SetLanguage(c.Request.Context(), u.ID, ck)
 	} else if err != nil && supported(u.Lang) {
 		s.setCookie(c, langCookie, u.Lang, yearLong, false)
 	}
@@ -129,7 +129,7 @@ func (s *Site) setLanguage(c *gin.Context) {
 		s.fail(c, errBadForm)
 		return
 	}
-	if err := s.Accounts.Users.SetLang(c.Request.Context(), st.User.ID, lang); err != nil {
+	if err := s.Accounts.SetLanguage(c.Request.Context(), st.User.ID, lang); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -147,16 +147,9 @@ type inviteView struct {
 // invite loads what the acceptance form needs; an unusable link is ErrInviteInvalid.
 func (s *Site) invite(c *gin.Context) (inviteView, error) {
 	token := c.Param("token")
-	inv, err := s.Accounts.Invites.ByHash(c.Request.Context(), accounts.HashToken(token))
+	_, u, err := s.Accounts.PendingInvite(c.Request.Context(), token)
 	if err != nil {
 		return inviteView{}, err
-	}
-	if !inv.UsedAt.IsZero() || !s.now().Before(inv.ExpiresAt) {
-		return inviteView{}, accounts.ErrInviteInvalid
-	}
-	u, err := s.Accounts.Users.ByID(c.Request.Context(), inv.UserID)
-	if err != nil || u.Status != accounts.StatusInvited {
-		return inviteView{}, accounts.ErrInviteInvalid
 	}
 	return inviteView{Token: token, Maker: u.Role == accounts.RoleMaker, Email: u.Email}, nil
 }
@@ -226,7 +219,7 @@ func (s *Site) inviteAccept(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	_ = s.Accounts.Users.SetLang(c.Request.Context(), u.ID, st.Lang)
+	_ = s.Accounts.SetLanguage(c.Request.Context(), u.ID, st.Lang)
 	s.startSession(c, token)
 	s.redirectFlash(c, homeFor(u.Role), "welcome")
 }

@@ -98,7 +98,7 @@ func startSite(t *testing.T) *site {
 
 func (s *site) actor(login string) accounts.Actor {
 	s.t.Helper()
-	u, err := s.a.Accounts.Users.ByLogin(context.Background(), login)
+	u, err := s.a.Accounts.UserByLogin(context.Background(), login)
 	if err != nil {
 		s.t.Fatalf("user %s: %v", login, err)
 	}
@@ -523,7 +523,7 @@ func TestBrowserMakerData(t *testing.T) {
 	)
 	wantText(t, phone, ".flash", "Saved")
 	shot(t, phone, "maker-data-story-off")
-	if m, err := s.a.Programs.Store.Maker(context.Background(), tara.MakerID); err != nil || m.Consent.Story.Granted {
+	if m, err := s.a.Programs.Registry().Maker(context.Background(), tara.MakerID); err != nil || m.Consent.Story.Granted {
 		t.Fatalf("story consent after the switch: %+v, %v", m.Consent.Story, err)
 	}
 	var stories int

@@ -77,7 +77,7 @@ func (s *Site) makerRows(ctx context.Context, l *Loc, actor accounts.Actor, prog
 			continue
 		}
 		r := makerRow{ID: m.ID, DisplayName: m.DisplayName, PayoutsEnabled: m.PayoutsEnabled}
-		if u, err := s.Accounts.Users.ByID(ctx, m.ID); err == nil && u.Status == accounts.StatusInvited {
+		if u, err := s.Accounts.User(ctx, m.ID); err == nil && u.Status == accounts.StatusInvited {
 			r.Invited = true
 			r.Attention = append(r.Attention, l.T("coord_attn_invited"))
 		}
@@ -265,7 +265,7 @@ type coordMakerData struct {
 // scopedMaker loads a maker whose program the actor coordinates, without opening private fields.
 func (s *Site) scopedMaker(c *gin.Context, id string) (programs.Maker, programs.Program, error) {
 	st := stateOf(c)
-	m, err := s.Programs.Store.Maker(c.Request.Context(), id)
+	m, err := s.Programs.Registry().Maker(c.Request.Context(), id)
 	if err != nil {
 		return programs.Maker{}, programs.Program{}, err
 	}
@@ -287,7 +287,7 @@ func (s *Site) renderCoordMaker(c *gin.Context, status int, modify func(*coordMa
 		return
 	}
 	d := coordMakerData{Maker: m, Program: prog, Today: s.now().Format("2006-01-02"), Consents: consentViews(m, s.now())}
-	if u, err := s.Accounts.Users.ByID(ctx, m.ID); err == nil && u.Status == accounts.StatusInvited {
+	if u, err := s.Accounts.User(ctx, m.ID); err == nil && u.Status == accounts.StatusInvited {
 		d.Invited = true
 	}
 	if d.Products, err = s.makerProductRows(ctx, st.Actor, m.ID); err != nil {
@@ -327,7 +327,7 @@ func (s *Site) coordMakerReinvite(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	u, err := s.Accounts.Users.ByID(ctx, m.ID)
+	u, err := s.Accounts.User(ctx, m.ID)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -110,7 +110,7 @@ func TestTrainingPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, _ := e.App.Accounts.Users.ByID(ctx, coordID)
+	u, _ := e.App.Accounts.User(ctx, coordID)
 	w := newWeb(t, e)
 	w.login(u.Login, apptest.Password)
 

@@ -32,7 +32,7 @@ func newShop(t *testing.T) *shop {
 	coordID, coordTok := e.Coordinator(pid)
 	s := &shop{e: e, programID: pid, coord: e.Actor(coordID)}
 	ctx := context.Background()
-	prog, err := e.App.Programs.Store.Program(ctx, pid)
+	prog, err := e.App.Programs.Registry().Program(ctx, pid)
 	if err != nil {
 		t.Fatal(err)
 	}

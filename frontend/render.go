@@ -88,7 +88,7 @@ func (s *Site) chooseLanguage(c *gin.Context, st *state) string {
 	if q := c.Query("lang"); supported(q) {
 		s.setCookie(c, langCookie, q, yearLong, false)
 		if st.LoggedIn && st.User.Lang != q {
-			if err := s.Accounts.Users.SetLang(c.Request.Context(), st.User.ID, q); err == nil {
+			if err := s.Accounts.SetLanguage(c.Request.Context(), st.User.ID, q); err == nil {
 				st.User.Lang = q
 			}
 		}

@@ -87,7 +87,7 @@ type makerDataPage struct {
 func (s *Site) summarise(ctx context.Context, actor accounts.Actor, m programs.Maker, prog programs.Program) (dataSummary, error) {
 	d := dataSummary{DisplayName: m.DisplayName, Program: prog.Name, City: prog.City,
 		HasLegalName: m.LegalNameSealed != "", HasPhone: m.PhoneSealed != "", HasStory: m.Story != ""}
-	if u, err := s.Accounts.Users.ByID(ctx, m.ID); err == nil {
+	if u, err := s.Accounts.User(ctx, m.ID); err == nil {
 		d.Login = u.Login
 	}
 	ps, err := s.Catalog.MakerProducts(ctx, actor, m.ID)

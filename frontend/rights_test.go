@@ -28,16 +28,16 @@ func newRightsWorld(t *testing.T) *rightsWorld {
 	s := newShop(t)
 	ctx := context.Background()
 	w := &rightsWorld{shop: s, makerID: s.products[0].MakerID, otherMakerID: s.products[1].MakerID}
-	mu, err := s.e.App.Accounts.Users.ByID(ctx, w.makerID)
+	mu, err := s.e.App.Accounts.User(ctx, w.makerID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cu, err := s.e.App.Accounts.Users.ByID(ctx, s.coord.UserID)
+	cu, err := s.e.App.Accounts.User(ctx, s.coord.UserID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	otherCoordID, _ := s.e.Coordinator(s.e.Program("Other Program"))
-	ou, err := s.e.App.Accounts.Users.ByID(ctx, otherCoordID)
+	ou, err := s.e.App.Accounts.User(ctx, otherCoordID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func newRightsWorld(t *testing.T) *rightsWorld {
 
 func (w *rightsWorld) stored(t *testing.T, id string) programs.Maker {
 	t.Helper()
-	m, err := w.e.App.Programs.Store.Maker(context.Background(), id)
+	m, err := w.e.App.Programs.Registry().Maker(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -93,7 +93,7 @@ func TestStaffPages(t *testing.T) {
 	if maker.url != "/maker" {
 		t.Fatalf("maker landed on %s (%d)", maker.url, p.Status)
 	}
-	u, err := e.App.Accounts.Users.ByLogin(context.Background(), "tara")
+	u, err := e.App.Accounts.UserByLogin(context.Background(), "tara")
 	if err != nil || u.Lang != "hi" {
 		t.Fatalf("maker account %+v, %v: want language hi", u, err)
 	}

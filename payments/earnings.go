@@ -2,6 +2,7 @@ package payments
 
 import (
 	"context"
+	"github.com/fairhands/marketplace/store"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -243,9 +244,29 @@ func (s *Service) MakersEarningByProgram(ctx context.Context) (map[string]int, e
 	return out, nil
 }
 
+// EarningsReader reads what makers have earned from the ledger, for the other domains' reports.
+// It is built on its own, before the payments service: training's report needs it, the catalog
+// needs training, and payments sells from the catalog.
+type EarningsReader struct{ ledger *ledgerStore }
+
+// NewEarningsReader opens the ledger for reading earnings.
+func NewEarningsReader(ctx context.Context, db *store.DB) (*EarningsReader, error) {
+	l, err := newLedgerStore(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	return &EarningsReader{ledger: l}, nil
+}
+
 // EarnedByMaker sums the wages credited to each of the given makers (minor units of their
 // program's currency), reversed earnings excluded, for training reports.
 func (s *Service) EarnedByMaker(ctx context.Context, makerIDs []string) (map[string]int64, error) {
+	return (&EarningsReader{ledger: s.ledger}).EarnedByMaker(ctx, makerIDs)
+}
+
+// EarnedByMaker sums the wages credited to each of the given makers (minor units of their
+// program's currency), reversed earnings excluded.
+func (s *EarningsReader) EarnedByMaker(ctx context.Context, makerIDs []string) (map[string]int64, error) {
 	out := make(map[string]int64, len(makerIDs))
 	if len(makerIDs) == 0 {
 		return out, nil

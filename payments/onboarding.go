@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"go.mongodb.org/mongo-driver/bson"
-
 	"github.com/fairhands/marketplace/accounts"
 	"github.com/fairhands/marketplace/programs"
 )
@@ -43,7 +41,7 @@ func (s *Service) OnboardMaker(ctx context.Context, actor accounts.Actor, makerI
 		if err := s.adopt(ctx, PayeeMaker, m.ID, acct); err != nil {
 			return Onboarding{}, err
 		}
-		if err := s.dir.SetMaker(ctx, m.ID, bson.M{"stripeAccountId": acct, "payoutsEnabled": false}); err != nil {
+		if err := s.dir.SetMakerPayoutAccount(ctx, m.ID, acct, false); err != nil {
 			return Onboarding{}, err
 		}
 		s.record(ctx, actor, "payee.account_created", "maker", m.ID, m.ProgramID, acct)
@@ -80,7 +78,7 @@ func (s *Service) OnboardProgram(ctx context.Context, actor accounts.Actor, prog
 		if err := s.adopt(ctx, PayeeProgram, prog.ID, acct); err != nil {
 			return Onboarding{}, err
 		}
-		if err := s.dir.SetProgram(ctx, prog.ID, bson.M{"stripeAccountId": acct, "payoutsEnabled": false}); err != nil {
+		if err := s.dir.SetProgramPayoutAccount(ctx, prog.ID, acct, false); err != nil {
 			return Onboarding{}, err
 		}
 		s.record(ctx, actor, "payee.account_created", "program", prog.ID, prog.ID, acct)

@@ -23,8 +23,6 @@ import (
 	"strings"
 	"time"
 
-	"go.mongodb.org/mongo-driver/bson"
-
 	"github.com/fairhands/marketplace/accounts"
 	"github.com/fairhands/marketplace/audit"
 	"github.com/fairhands/marketplace/catalog"
@@ -72,14 +70,14 @@ type Products interface {
 	ReleaseStock(ctx context.Context, productID string, qty int) error
 }
 
-// Directory is what payments needs of programs and makers; *programs.Store is one. Program
+// Directory is what payments needs of programs and makers; *programs.Registry is one. Program
 // returns programs.ErrNotFound and Maker programs.ErrMakerNotFound for unknown ids.
 type Directory interface {
 	Program(ctx context.Context, id string) (programs.Program, error)
 	Maker(ctx context.Context, id string) (programs.Maker, error)
 	Makers(ctx context.Context, programIDs []string) ([]programs.Maker, error)
-	SetProgram(ctx context.Context, id string, set bson.M) error
-	SetMaker(ctx context.Context, id string, set bson.M) error
+	SetMakerPayoutAccount(ctx context.Context, makerID, accountID string, enabled bool) error
+	SetProgramPayoutAccount(ctx context.Context, programID, accountID string, enabled bool) error
 }
 
 // Config configures the payments service.

@@ -304,7 +304,7 @@ func (s *Service) onAccountUpdated(ctx context.Context, o accountObject, created
 		}
 		programID = m.ProgramID
 		if err == nil && (m.StripeAccountID == o.ID || m.StripeAccountID == "") {
-			if err := s.dir.SetMaker(ctx, m.ID, bson.M{"stripeAccountId": o.ID, "payoutsEnabled": ready}); err != nil {
+			if err := s.dir.SetMakerPayoutAccount(ctx, m.ID, o.ID, ready); err != nil {
 				return err
 			}
 		}
@@ -314,7 +314,7 @@ func (s *Service) onAccountUpdated(ctx context.Context, o accountObject, created
 			return err
 		}
 		if err == nil && (prog.StripeAccountID == o.ID || prog.StripeAccountID == "") {
-			if err := s.dir.SetProgram(ctx, prog.ID, bson.M{"stripeAccountId": o.ID, "payoutsEnabled": ready}); err != nil {
+			if err := s.dir.SetProgramPayoutAccount(ctx, prog.ID, o.ID, ready); err != nil {
 				return err
 			}
 		}

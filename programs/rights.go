@@ -21,18 +21,25 @@ type ConsentInput struct {
 	WorkPhotos    *bool `json:"workPhotos"`
 }
 
-// MakerHook is told about a change to a maker that other domains must reflect at once (a
-// withdrawn consent hides the name from cached storefront pages; an erasure archives products).
-type MakerHook func(ctx context.Context, makerID string) error
+// Storefront is the public face that shows makers and programs (the catalog): it must reflect a
+// change at once (a withdrawn consent hides the name from cached pages at once; a program's new
+// name or share shows on its products). Errors fail the change that caused them.
+type Storefront interface {
+	InvalidateMaker(ctx context.Context, makerID string) error
+	InvalidateProgram(ctx context.Context, programID string) error
+}
 
-// EraseHook erases a domain's part of a maker's data, as actor asked; it must be safe to run again.
-type EraseHook func(ctx context.Context, actor accounts.Actor, makerID string) error
+// Eraser erases one domain's part of a maker's data, as actor asked; it must be safe to run
+// again, since an erasure that failed part way is simply repeated.
+type Eraser interface {
+	EraseMaker(ctx context.Context, actor accounts.Actor, makerID string) error
+}
 
 // SetConsent grants or withdraws a maker's consents, by the maker or a coordinator of their
 // program (recorded as acting for the maker). A grant lasts ConsentMaxAge; a withdrawal takes
-// effect at once, everywhere: the OnMakerChanged hooks run before this returns.
+// effect at once, everywhere: the storefront has hidden what it withdraws before this returns.
 func (s *Service) SetConsent(ctx context.Context, actor accounts.Actor, makerID string, in ConsentInput) (Consents, error) {
-	m, err := s.Store.Maker(ctx, makerID)
+	m, err := s.store.Maker(ctx, makerID)
 	if err != nil {
 		return Consents{}, err
 	}
@@ -59,16 +66,16 @@ func (s *Service) SetConsent(ctx context.Context, actor accounts.Actor, makerID 
 	if len(set) == 0 {
 		return Consents{}, fault.New(fault.Invalid, "nothing_to_change", "send at least one of publicProfile, story, workPhotos")
 	}
-	if err := s.Store.SetMaker(ctx, makerID, set); err != nil {
+	if err := s.store.SetMaker(ctx, makerID, set); err != nil {
 		return Consents{}, err
 	}
 	if err := s.Audit.Record(ctx, actor, "consent.change", "maker", makerID, m.ProgramID, strings.Join(changes, ",")); err != nil {
 		return Consents{}, err
 	}
-	if err := s.notify(ctx, s.OnMakerChanged, makerID); err != nil {
-		return Consents{}, err
+	if err := s.storefront.InvalidateMaker(ctx, makerID); err != nil {
+		return Consents{}, fmt.Errorf("apply maker change: %w", err)
 	}
-	m, err = s.Store.Maker(ctx, makerID)
+	m, err = s.store.Maker(ctx, makerID)
 	if err != nil {
 		return Consents{}, err
 	}
@@ -82,10 +89,10 @@ type EraseInput struct {
 
 // Erase honours a maker's request to be forgotten: private fields are erased, the pseudonym is
 // retired, consents are withdrawn, the account is closed and its sessions revoked, and the other
-// domains erase their private data (OnErase hooks: products archived, training notes erased).
+// domains erase their private data (the erasers: products archived, training notes erased).
 // Money records stay, as the law requires, keyed by an id with no name attached.
 func (s *Service) Erase(ctx context.Context, actor accounts.Actor, makerID string, in EraseInput) error {
-	m, err := s.Store.Maker(ctx, makerID)
+	m, err := s.store.Maker(ctx, makerID)
 	if err != nil {
 		return err
 	}
@@ -97,14 +104,14 @@ func (s *Service) Erase(ctx context.Context, actor accounts.Actor, makerID strin
 	}
 	// The other domains first: each part is safe to erase again, so if one fails the maker is
 	// still active and the request can simply be repeated.
-	for _, h := range s.OnErase {
-		if err := h(ctx, actor, makerID); err != nil {
+	for _, e := range s.erasers {
+		if err := e.EraseMaker(ctx, actor, makerID); err != nil {
 			return fmt.Errorf("erase maker data: %w", err)
 		}
 	}
 	now := s.now()
 	withdrawn := Consent{Granted: false, CapturedBy: actor.UserID, At: now}
-	err = s.Store.SetMaker(ctx, makerID, bson.M{
+	err = s.store.SetMaker(ctx, makerID, bson.M{
 		"displayName": RetiredName, "legalName": "", "phone": "", "story": "", "status": "retired",
 		"consent":  Consents{PublicProfile: withdrawn, Story: withdrawn, WorkPhotos: withdrawn},
 		"erasedAt": now,
@@ -112,23 +119,14 @@ func (s *Service) Erase(ctx context.Context, actor accounts.Actor, makerID strin
 	if err != nil {
 		return err
 	}
-	if err := s.Accounts.Users.Retire(ctx, makerID); err != nil {
+	if err := s.Accounts.Retire(ctx, makerID); err != nil {
 		return err
 	}
 	if _, err := s.Accounts.LogoutEverywhere(ctx, makerID); err != nil {
 		return err
 	}
-	if err := s.notify(ctx, s.OnMakerChanged, makerID); err != nil {
-		return err
+	if err := s.storefront.InvalidateMaker(ctx, makerID); err != nil {
+		return fmt.Errorf("apply maker change: %w", err)
 	}
 	return s.Audit.Record(ctx, actor, "maker.erase", "maker", makerID, m.ProgramID, "private data erased; ledger kept without name")
-}
-
-func (s *Service) notify(ctx context.Context, hooks []MakerHook, makerID string) error {
-	for _, h := range hooks {
-		if err := h(ctx, makerID); err != nil {
-			return fmt.Errorf("apply maker change: %w", err)
-		}
-	}
-	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/fairhands/marketplace/audit"
 	"github.com/fairhands/marketplace/fault"
 	"github.com/fairhands/marketplace/fieldcrypt"
+	"github.com/fairhands/marketplace/store"
 )
 
 // Defaults for a new program.
@@ -24,20 +26,61 @@ const (
 // Service runs programs, coordinators and makers, with scope checks: an actor outside a program's
 // scope gets ErrNotFound, so nothing tells them the record exists.
 type Service struct {
-	Store    *Store
+	store    *Store
+	registry *Registry
 	Accounts *accounts.Service
 	Audit    *audit.Log
 	Box      *fieldcrypt.Box
 	Now      func() time.Time
 
-	// OnMakerChanged runs after a maker's public face changes (consent, erasure).
-	OnMakerChanged []MakerHook
-	// OnErase runs when a maker's data is erased, so each domain erases its part.
-	OnErase []EraseHook
-	// OnProgramChanged runs after a program's settings change (its public name and city, its
-	// share and living wage), so cached storefront pages follow at once.
-	OnProgramChanged []func(ctx context.Context, programID string) error
+	storefront Storefront
+	erasers    []Eraser
 }
+
+// Deps is what the programs service is built on. Every field is required: the storefront must
+// hide a withdrawn consent at once, and an erasure must reach every domain that keeps a part of
+// a maker's data.
+type Deps struct {
+	Registry *Registry
+	Accounts *accounts.Service
+	Audit    *audit.Log
+	Box      *fieldcrypt.Box
+	// Storefront reflects consent and settings changes at once (the catalog).
+	Storefront Storefront
+	// Catalog and Training erase their parts of a maker's data.
+	Catalog, Training Eraser
+}
+
+// NewRegistry opens the programs' store (creating its indexes): the other domains are built on
+// it before the programs service itself.
+func NewRegistry(ctx context.Context, db *store.DB) (*Registry, error) {
+	st, err := NewStore(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	return &Registry{st: st}, nil
+}
+
+// NewService returns the programs service; a missing dependency is an error, never a silent skip.
+func NewService(d Deps) (*Service, error) {
+	var missing []string
+	for name, v := range map[string]bool{"Registry": d.Registry == nil, "Accounts": d.Accounts == nil,
+		"Audit": d.Audit == nil, "Box": d.Box == nil, "Storefront": d.Storefront == nil,
+		"Catalog eraser": d.Catalog == nil, "Training eraser": d.Training == nil} {
+		if v {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return nil, fmt.Errorf("programs: missing %s", strings.Join(missing, ", "))
+	}
+	return &Service{store: d.Registry.st, registry: d.Registry, Accounts: d.Accounts, Audit: d.Audit, Box: d.Box,
+		storefront: d.Storefront, erasers: []Eraser{d.Catalog, d.Training}}, nil
+}
+
+// Registry is the unscoped read side of programs and makers for the other domains.
+func (s *Service) Registry() *Registry { return s.registry }
 
 func (s *Service) now() time.Time {
 	if s.Now != nil {
@@ -59,7 +102,7 @@ func (s *Service) CreateProgram(ctx context.Context, actor accounts.Actor, in Cr
 	p := Program{ID: accounts.NewID(), Name: in.Name, City: in.City, Country: in.Country, Currency: in.Currency,
 		LivingWageHourly: in.LivingWageHourly, ProgramSharePercent: DefaultProgramSharePercent,
 		PayeeModel: DefaultPayeeModel, CreatedAt: s.now()}
-	if err := s.Store.InsertProgram(ctx, p); err != nil {
+	if err := s.store.InsertProgram(ctx, p); err != nil {
 		return Program{}, err
 	}
 	if err := s.Audit.Record(ctx, actor, "program.create", "program", p.ID, p.ID, p.Name); err != nil {
@@ -70,7 +113,7 @@ func (s *Service) CreateProgram(ctx context.Context, actor accounts.Actor, in Cr
 
 // Program returns a program the actor may manage or belongs to; ErrNotFound otherwise.
 func (s *Service) Program(ctx context.Context, actor accounts.Actor, id string) (Program, error) {
-	p, err := s.Store.Program(ctx, id)
+	p, err := s.store.Program(ctx, id)
 	if err != nil {
 		return Program{}, err
 	}
@@ -78,7 +121,7 @@ func (s *Service) Program(ctx context.Context, actor accounts.Actor, id string) 
 		return p, nil
 	}
 	if actor.Role == accounts.RoleMaker {
-		if m, err := s.Store.Maker(ctx, actor.MakerID); err == nil && m.ProgramID == id {
+		if m, err := s.store.Maker(ctx, actor.MakerID); err == nil && m.ProgramID == id {
 			return p, nil
 		}
 	}
@@ -90,22 +133,22 @@ func (s *Service) Program(ctx context.Context, actor accounts.Actor, id string) 
 func (s *Service) Programs(ctx context.Context, actor accounts.Actor) ([]Program, error) {
 	switch actor.Role {
 	case accounts.RoleAdmin:
-		return s.Store.Programs(ctx, nil)
+		return s.store.Programs(ctx, nil)
 	case accounts.RoleCoordinator:
-		return s.Store.Programs(ctx, append([]string{}, actor.ProgramIDs...))
+		return s.store.Programs(ctx, append([]string{}, actor.ProgramIDs...))
 	case accounts.RoleMaker:
-		m, err := s.Store.Maker(ctx, actor.MakerID)
+		m, err := s.store.Maker(ctx, actor.MakerID)
 		if err != nil {
 			return []Program{}, nil
 		}
-		return s.Store.Programs(ctx, []string{m.ProgramID})
+		return s.store.Programs(ctx, []string{m.ProgramID})
 	}
 	return nil, nil
 }
 
 // Directory lists every program's public face, for the storefront's filters.
 func (s *Service) Directory(ctx context.Context) ([]PublicProgram, error) {
-	ps, err := s.Store.Programs(ctx, nil)
+	ps, err := s.store.Programs(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -146,19 +189,17 @@ func (s *Service) UpdateSettings(ctx context.Context, actor accounts.Actor, id s
 		add("programSharePercent", *in.ProgramSharePercent)
 	}
 	if len(set) > 0 {
-		if err := s.Store.SetProgram(ctx, id, set); err != nil {
+		if err := s.store.SetProgram(ctx, id, set); err != nil {
 			return Program{}, err
 		}
 		if err := s.Audit.Record(ctx, actor, "program.settings", "program", id, id, strings.Join(changed, ",")); err != nil {
 			return Program{}, err
 		}
-		for _, h := range s.OnProgramChanged {
-			if err := h(ctx, id); err != nil {
-				return Program{}, fmt.Errorf("apply program change: %w", err)
-			}
+		if err := s.storefront.InvalidateProgram(ctx, id); err != nil {
+			return Program{}, fmt.Errorf("apply program change: %w", err)
 		}
 	}
-	return s.Store.Program(ctx, id)
+	return s.store.Program(ctx, id)
 }
 
 // AddCoordinatorInput invites a coordinator to a program.
@@ -177,15 +218,15 @@ func (s *Service) AddCoordinator(ctx context.Context, actor accounts.Actor, prog
 	if err := fault.Check(in); err != nil {
 		return "", "", err
 	}
-	if _, err := s.Store.Program(ctx, programID); err != nil {
+	if _, err := s.store.Program(ctx, programID); err != nil {
 		return "", "", err
 	}
-	u, err := s.Accounts.Users.ByLogin(ctx, in.Email)
+	u, err := s.Accounts.UserByLogin(ctx, in.Email)
 	switch {
 	case errors.Is(err, accounts.ErrNotFound):
 		u = accounts.User{Role: accounts.RoleCoordinator, Login: in.Email, Email: in.Email, Name: in.Name,
 			ProgramIDs: []string{programID}, Status: accounts.StatusInvited}
-		if err := s.Accounts.Users.Create(ctx, &u); err != nil {
+		if err := s.Accounts.CreateUser(ctx, &u); err != nil {
 			return "", "", err
 		}
 	case err != nil:
@@ -193,7 +234,7 @@ func (s *Service) AddCoordinator(ctx context.Context, actor accounts.Actor, prog
 	case u.Role != accounts.RoleCoordinator:
 		return "", "", fault.New(fault.Conflict, "email_taken", "%s already belongs to an account that is not a coordinator", in.Email)
 	default:
-		if err := s.Accounts.Users.AddProgram(ctx, u.ID, programID); err != nil {
+		if err := s.Accounts.AddProgram(ctx, u.ID, programID); err != nil {
 			return "", "", err
 		}
 	}
@@ -221,7 +262,7 @@ func (s *Service) CreateMaker(ctx context.Context, actor accounts.Actor, program
 	if err := fault.Check(in); err != nil {
 		return "", "", err
 	}
-	if _, err := s.Store.Program(ctx, programID); err != nil {
+	if _, err := s.store.Program(ctx, programID); err != nil {
 		return "", "", err
 	}
 	if strings.EqualFold(in.DisplayName, in.LegalName) {
@@ -246,10 +287,10 @@ func (s *Service) CreateMaker(ctx context.Context, actor accounts.Actor, program
 			WorkPhotos:    consent(in.Consent.WorkPhotos, "show photos of my work (never of me)"),
 		},
 		Status: "active", CreatedBy: actor.UserID, CreatedAt: now}
-	if err := s.Store.InsertMaker(ctx, m); err != nil {
+	if err := s.store.InsertMaker(ctx, m); err != nil {
 		return "", "", err
 	}
-	if err := s.Accounts.Users.Create(ctx, &u); err != nil {
+	if err := s.Accounts.CreateUser(ctx, &u); err != nil {
 		return "", "", err
 	}
 	if err := s.Audit.Record(ctx, actor, "maker.create", "maker", m.ID, programID, "consent recorded"); err != nil {
@@ -270,7 +311,7 @@ func canSeeMaker(actor accounts.Actor, m Maker) bool {
 // MakerPrivate returns the private profile to the maker or a coordinator of their program, and
 // audits the read. Everyone else gets ErrMakerNotFound.
 func (s *Service) MakerPrivate(ctx context.Context, actor accounts.Actor, id string) (MakerPrivate, error) {
-	m, err := s.Store.Maker(ctx, id)
+	m, err := s.store.Maker(ctx, id)
 	if err != nil {
 		return MakerPrivate{}, err
 	}
@@ -291,7 +332,7 @@ func (s *Service) MakerPrivate(ctx context.Context, actor accounts.Actor, id str
 	out := MakerPrivate{ID: m.ID, ProgramID: m.ProgramID, DisplayName: m.DisplayName, LegalName: legal, Phone: phone,
 		Story: m.Story, Consent: m.Consent, Status: m.Status, StripeAccountID: m.StripeAccountID,
 		PayoutsEnabled: m.PayoutsEnabled, CreatedAt: m.CreatedAt}
-	if u, err := s.Accounts.Users.ByID(ctx, m.ID); err == nil {
+	if u, err := s.Accounts.User(ctx, m.ID); err == nil {
 		out.AccountStatus = u.Status
 		if u.Status == accounts.StatusActive {
 			out.Login = u.Login
@@ -306,19 +347,19 @@ func (s *Service) Makers(ctx context.Context, actor accounts.Actor, programID st
 	if !actor.Coordinates(programID) {
 		return nil, ErrNotFound
 	}
-	return s.Store.Makers(ctx, []string{programID})
+	return s.store.Makers(ctx, []string{programID})
 }
 
 // PublicMaker returns a maker's public face; a retired maker or unknown id is ErrMakerNotFound.
 func (s *Service) PublicMaker(ctx context.Context, id string) (PublicMaker, error) {
-	m, err := s.Store.Maker(ctx, id)
+	m, err := s.store.Maker(ctx, id)
 	if err != nil {
 		return PublicMaker{}, err
 	}
 	if m.Status != "active" {
 		return PublicMaker{}, ErrMakerNotFound
 	}
-	p, err := s.Store.Program(ctx, m.ProgramID)
+	p, err := s.store.Program(ctx, m.ProgramID)
 	if err != nil {
 		return PublicMaker{}, err
 	}

@@ -70,7 +70,7 @@ func (s *Service) RecordSession(ctx context.Context, actor accounts.Actor, track
 	if err := fault.Fields(fields); err != nil {
 		return SessionView{}, err
 	}
-	es, err := s.Store.Enrollments(ctx, EnrollmentsQuery{TrackID: t.ID})
+	es, err := s.store.Enrollments(ctx, EnrollmentsQuery{TrackID: t.ID})
 	if err != nil {
 		return SessionView{}, err
 	}
@@ -105,10 +105,10 @@ func (s *Service) RecordSession(ctx context.Context, actor accounts.Actor, track
 	}
 	sess := Session{ID: accounts.NewID(), TrackID: t.ID, ProgramID: t.ProgramID, Date: day, Topic: in.Topic,
 		Present: present, Attended: attended, Expected: expected, RecordedBy: actor.UserID, RecordedAt: now}
-	if err := s.Store.InsertSession(ctx, sess); err != nil {
+	if err := s.store.InsertSession(ctx, sess); err != nil {
 		return SessionView{}, err
 	}
-	if err := s.Audit.Record(ctx, actor, "training.session", "track", t.ID, t.ProgramID,
+	if err := s.audit.Record(ctx, actor, "training.session", "track", t.ID, t.ProgramID,
 		"session "+sess.ID+": "+strconv.Itoa(len(present))+" of "+strconv.Itoa(len(expected))+" present"); err != nil {
 		return SessionView{}, err
 	}
@@ -117,14 +117,14 @@ func (s *Service) RecordSession(ctx context.Context, actor accounts.Actor, track
 
 // Sessions lists a track's sessions for its coordinators.
 func (s *Service) Sessions(ctx context.Context, actor accounts.Actor, trackID string) ([]SessionView, error) {
-	t, err := s.Store.Track(ctx, trackID)
+	t, err := s.store.Track(ctx, trackID)
 	if err != nil {
 		return nil, err
 	}
 	if !actor.Coordinates(t.ProgramID) {
 		return nil, ErrTrackNotFound
 	}
-	ss, err := s.Store.Sessions(ctx, "", t.ID)
+	ss, err := s.store.Sessions(ctx, "", t.ID)
 	if err != nil {
 		return nil, err
 	}

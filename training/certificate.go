@@ -122,7 +122,7 @@ func (s *Service) verifyURL(code string) string {
 // holderName is the name a certificate shows: the name the maker chose for it, else their
 // display name while they consent to a public profile, else no name at all.
 func (s *Service) holderName(ctx context.Context, e Enrollment) (string, string, error) {
-	m, err := s.Programs.Store.Maker(ctx, e.MakerID)
+	m, err := s.programs.Maker(ctx, e.MakerID)
 	if err != nil {
 		return "", "", err
 	}
@@ -159,7 +159,7 @@ func (s *Service) VerifyCertificate(ctx context.Context, code string) (Certifica
 	if norm == "" {
 		return Certificate{}, ErrCertificateNotFound
 	}
-	e, err := s.Store.ByCertificate(ctx, norm)
+	e, err := s.store.ByCertificate(ctx, norm)
 	if err != nil {
 		return Certificate{}, err
 	}
@@ -212,7 +212,7 @@ func (s *Service) SetCertificateName(ctx context.Context, actor accounts.Actor, 
 	if in.Name != "" && len([]rune(in.Name)) < 2 {
 		return CertificateDetail{}, fault.Fields(map[string]string{"name": "must be at least 2 characters"})
 	}
-	sealed := s.Box.Seal(in.Name)
+	sealed := s.box.Seal(in.Name)
 	e, err = s.mutate(ctx, e, func(e *Enrollment) error {
 		e.CertificateNameSealed = sealed
 		return nil

@@ -72,7 +72,7 @@ func (s *Service) Enroll(ctx context.Context, actor accounts.Actor, trackID stri
 	if err := fault.Fields(fields); err != nil {
 		return Enrollment{}, err
 	}
-	m, err := s.Programs.Store.Maker(ctx, in.MakerID)
+	m, err := s.programs.Maker(ctx, in.MakerID)
 	if err != nil {
 		return Enrollment{}, err
 	}
@@ -84,7 +84,7 @@ func (s *Service) Enroll(ctx context.Context, actor accounts.Actor, trackID stri
 		EnrolledBy: actor.UserID, Milestones: map[string]Completion{},
 		History:   []Event{{At: now, By: actor.UserID, Action: actionEnrolled}},
 		CreatedAt: now, UpdatedAt: now}
-	if err := s.Store.InsertEnrollment(ctx, e); err != nil {
+	if err := s.store.InsertEnrollment(ctx, e); err != nil {
 		return Enrollment{}, err
 	}
 	if err := s.record(ctx, actor, "training.enroll", m.ID, t.ProgramID, "enrolment "+e.ID+" in track "+t.ID+" v"+strconv.Itoa(t.Version)); err != nil {
@@ -112,7 +112,7 @@ func (s *Service) Withdraw(ctx context.Context, actor accounts.Actor, id string,
 	if err := fault.Fields(fields); err != nil {
 		return EnrollmentProgress{}, err
 	}
-	reason := s.Box.Seal(in.Reason)
+	reason := s.box.Seal(in.Reason)
 	e, err := s.mutate(ctx, cur, func(e *Enrollment) error {
 		if e.Status != StatusActive {
 			return ErrNotActive
@@ -148,7 +148,7 @@ func (s *Service) SignOff(ctx context.Context, actor accounts.Actor, id, milesto
 	if err := fault.Fields(fields); err != nil {
 		return EnrollmentProgress{}, err
 	}
-	t, err := s.Store.Track(ctx, e.TrackID)
+	t, err := s.store.Track(ctx, e.TrackID)
 	if err != nil {
 		return EnrollmentProgress{}, err
 	}
@@ -172,18 +172,18 @@ func (s *Service) SignOff(ctx context.Context, actor accounts.Actor, id, milesto
 		}
 		evidenceID = ev.ID
 	case evidenceID != "":
-		ev, err := s.Store.Evidence(ctx, evidenceID)
+		ev, err := s.store.Evidence(ctx, evidenceID)
 		if err != nil || ev.EnrollmentID != e.ID || ev.MilestoneID != milestoneID {
 			return EnrollmentProgress{}, fault.Fields(map[string]string{"evidenceId": "is not a photo uploaded for this milestone of this enrolment"})
 		}
 	case ms.RequiresEvidence:
 		return EnrollmentProgress{}, ErrEvidenceRequired
 	}
-	p, err := s.Programs.Store.Program(ctx, e.ProgramID)
+	p, err := s.programs.Program(ctx, e.ProgramID)
 	if err != nil {
 		return EnrollmentProgress{}, err
 	}
-	c := Completion{MilestoneID: milestoneID, CompletedOn: on, NotesSealed: s.Box.Seal(in.Notes), Score: in.Score,
+	c := Completion{MilestoneID: milestoneID, CompletedOn: on, NotesSealed: s.box.Seal(in.Notes), Score: in.Score,
 		EvidenceID: evidenceID, SignedOffBy: actor.UserID, SignedOffByName: s.userName(ctx, actor.UserID), SignedOffAt: now}
 	completed := false
 	e, err = s.mutate(ctx, e, func(e *Enrollment) error {
@@ -208,7 +208,7 @@ func (s *Service) SignOff(ctx context.Context, actor accounts.Actor, id, milesto
 		return EnrollmentProgress{}, err
 	}
 	if evidenceID != "" {
-		if err := s.Store.MarkEvidenceAttached(ctx, evidenceID); err != nil {
+		if err := s.store.MarkEvidenceAttached(ctx, evidenceID); err != nil {
 			return EnrollmentProgress{}, err
 		}
 	}
@@ -236,7 +236,7 @@ func (s *Service) Undo(ctx context.Context, actor accounts.Actor, id, milestoneI
 		return EnrollmentProgress{}, err
 	}
 	now := s.now()
-	reason := s.Box.Seal(in.Reason)
+	reason := s.box.Seal(in.Reason)
 	revoked := false
 	e, err := s.mutate(ctx, cur, func(e *Enrollment) error {
 		c, done := e.Milestones[milestoneID]
@@ -292,7 +292,7 @@ func (s *Service) MakerProgress(ctx context.Context, actor accounts.Actor, maker
 	if err != nil {
 		return nil, err
 	}
-	es, err := s.Store.Enrollments(ctx, EnrollmentsQuery{MakerID: m.ID})
+	es, err := s.store.Enrollments(ctx, EnrollmentsQuery{MakerID: m.ID})
 	if err != nil {
 		return nil, err
 	}
@@ -300,7 +300,7 @@ func (s *Service) MakerProgress(ctx context.Context, actor accounts.Actor, maker
 		return nil, err
 	}
 	// One read each of the program's tracks and sessions serves every enrolment.
-	tracks, err := s.Store.Tracks(ctx, m.ProgramID)
+	tracks, err := s.store.Tracks(ctx, m.ProgramID)
 	if err != nil {
 		return nil, err
 	}
@@ -308,7 +308,7 @@ func (s *Service) MakerProgress(ctx context.Context, actor accounts.Actor, maker
 	for _, t := range tracks {
 		byID[t.ID] = t
 	}
-	sessions, err := s.Store.Sessions(ctx, m.ProgramID, "")
+	sessions, err := s.store.Sessions(ctx, m.ProgramID, "")
 	if err != nil {
 		return nil, err
 	}

@@ -3,14 +3,16 @@ package training
 import (
 	"context"
 	"fmt"
+
+	"github.com/fairhands/marketplace/accounts"
 )
 
 // EraseMaker erases a maker's private training data when they ask to be forgotten: notes,
 // reasons, the name chosen for certificates and evidence photos. Dates, statuses and milestone
 // completions stay, without anything that describes the person, for the program's counts.
-// It is a programs.MakerHook (programs.Service.OnErase).
-func (s *Service) EraseMaker(ctx context.Context, makerID string) error {
-	es, err := s.Store.Enrollments(ctx, EnrollmentsQuery{MakerID: makerID})
+// It is the training's programs.Eraser.
+func (s *Service) EraseMaker(ctx context.Context, _ accounts.Actor, makerID string) error {
+	es, err := s.store.Enrollments(ctx, EnrollmentsQuery{MakerID: makerID})
 	if err != nil {
 		return err
 	}
@@ -33,16 +35,16 @@ func (s *Service) EraseMaker(ctx context.Context, makerID string) error {
 			return fmt.Errorf("erase training notes: %w", err)
 		}
 	}
-	evs, err := s.Store.EvidenceList(ctx, EvidenceQuery{MakerID: makerID})
+	evs, err := s.store.EvidenceList(ctx, EvidenceQuery{MakerID: makerID})
 	if err != nil {
 		return err
 	}
 	for _, ev := range evs {
-		if err := s.Store.DeleteEvidence(ctx, ev); err != nil {
+		if err := s.store.DeleteEvidence(ctx, ev); err != nil {
 			return err
 		}
 	}
-	return s.Store.EraseOutcomeNotes(ctx, makerID)
+	return s.store.EraseOutcomeNotes(ctx, makerID)
 }
 
 // MakerExport is a maker's training record for their data export.
@@ -54,7 +56,7 @@ type MakerExport struct {
 // ExportMaker returns everything training holds about a maker, notes included, for the export
 // the maker (or their coordinator) downloads. The caller has checked scope and audits the export.
 func (s *Service) ExportMaker(ctx context.Context, makerID string) (any, error) {
-	es, err := s.Store.Enrollments(ctx, EnrollmentsQuery{MakerID: makerID})
+	es, err := s.store.Enrollments(ctx, EnrollmentsQuery{MakerID: makerID})
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +68,7 @@ func (s *Service) ExportMaker(ctx context.Context, makerID string) (any, error) 
 		}
 		out.Enrollments = append(out.Enrollments, p)
 	}
-	os, err := s.Store.Outcomes(ctx, "", makerID)
+	os, err := s.store.Outcomes(ctx, "", makerID)
 	if err != nil {
 		return nil, err
 	}

@@ -41,7 +41,7 @@ func (s *Service) UploadEvidence(ctx context.Context, actor accounts.Actor, enro
 	if err != nil {
 		return EvidenceView{}, err
 	}
-	t, err := s.Store.Track(ctx, e.TrackID)
+	t, err := s.store.Track(ctx, e.TrackID)
 	if err != nil {
 		return EvidenceView{}, err
 	}
@@ -79,7 +79,7 @@ func (s *Service) saveEvidence(ctx context.Context, actor accounts.Actor, e Enro
 	}
 	ev := Evidence{ID: accounts.NewID(), EnrollmentID: e.ID, MilestoneID: milestoneID, MakerID: e.MakerID,
 		ProgramID: e.ProgramID, UploadedBy: actor.UserID, UploadedAt: s.now()}
-	if err := s.Store.SaveEvidence(ctx, &ev, res.Renditions); err != nil {
+	if err := s.store.SaveEvidence(ctx, &ev, res.Renditions); err != nil {
 		return Evidence{}, err
 	}
 	if err := s.record(ctx, actor, "training.evidence_upload", e.MakerID, e.ProgramID, "enrolment "+e.ID+" milestone "+milestoneID); err != nil {
@@ -105,7 +105,7 @@ func photoError(err error) error {
 // EvidencePhoto opens the stored rendition of an evidence photo closest to width (the largest
 // when width is 0), for the maker and their coordinators only; the view is audited.
 func (s *Service) EvidencePhoto(ctx context.Context, actor accounts.Actor, id string, width int) (io.ReadCloser, EvidenceFile, error) {
-	ev, err := s.Store.Evidence(ctx, id)
+	ev, err := s.store.Evidence(ctx, id)
 	if err != nil {
 		return nil, EvidenceFile{}, err
 	}
@@ -124,7 +124,7 @@ func (s *Service) EvidencePhoto(ctx context.Context, actor accounts.Actor, id st
 			}
 		}
 	}
-	rc, err := s.Store.OpenEvidenceFile(ctx, pick.FileID)
+	rc, err := s.store.OpenEvidenceFile(ctx, pick.FileID)
 	if err != nil {
 		return nil, EvidenceFile{}, err
 	}
@@ -138,12 +138,12 @@ func (s *Service) EvidencePhoto(ctx context.Context, actor accounts.Actor, id st
 // CleanUnattachedEvidence removes photos uploaded before cutoff that no sign-off used (an upload
 // abandoned half-way), so private photos do not linger.
 func (s *Service) CleanUnattachedEvidence(ctx context.Context, cutoff time.Time) (int, error) {
-	evs, err := s.Store.EvidenceList(ctx, EvidenceQuery{UnattachedBefore: cutoff})
+	evs, err := s.store.EvidenceList(ctx, EvidenceQuery{UnattachedBefore: cutoff})
 	if err != nil {
 		return 0, err
 	}
 	for i, ev := range evs {
-		if err := s.Store.DeleteEvidence(ctx, ev); err != nil {
+		if err := s.store.DeleteEvidence(ctx, ev); err != nil {
 			return i, err
 		}
 	}

@@ -23,7 +23,7 @@ func (s *Service) SetGates(ctx context.Context, actor accounts.Actor, programID 
 	if err := fault.Check(in); err != nil {
 		return nil, err
 	}
-	ts, err := s.Store.Tracks(ctx, programID)
+	ts, err := s.store.Tracks(ctx, programID)
 	if err != nil {
 		return nil, err
 	}
@@ -48,14 +48,14 @@ func (s *Service) SetGates(ctx context.Context, actor accounts.Actor, programID 
 	if err := fault.Fields(fields); err != nil {
 		return nil, err
 	}
-	if err := s.Store.SetGates(ctx, GateSettings{ProgramID: programID, Gates: gates, UpdatedAt: s.now(), UpdatedBy: actor.UserID}); err != nil {
+	if err := s.store.SetGates(ctx, GateSettings{ProgramID: programID, Gates: gates, UpdatedAt: s.now(), UpdatedBy: actor.UserID}); err != nil {
 		return nil, err
 	}
 	detail := make([]string, 0, len(gates))
 	for _, g := range gates {
 		detail = append(detail, g.Category+"→"+g.TrackID)
 	}
-	if err := s.Audit.Record(ctx, actor, "training.selling_gates", "program", programID, programID, strings.Join(detail, ", ")); err != nil {
+	if err := s.audit.Record(ctx, actor, "training.selling_gates", "program", programID, programID, strings.Join(detail, ", ")); err != nil {
 		return nil, err
 	}
 	return gateViews(gates, names), nil
@@ -67,14 +67,14 @@ func (s *Service) Gates(ctx context.Context, actor accounts.Actor, programID str
 	if !actor.Coordinates(programID) && !s.belongsTo(ctx, actor, programID) {
 		return nil, programs.ErrNotFound
 	}
-	if _, err := s.Programs.Store.Program(ctx, programID); err != nil {
+	if _, err := s.programs.Program(ctx, programID); err != nil {
 		return nil, err
 	}
-	gates, err := s.Store.Gates(ctx, programID)
+	gates, err := s.store.Gates(ctx, programID)
 	if err != nil {
 		return nil, err
 	}
-	ts, err := s.Store.Tracks(ctx, programID)
+	ts, err := s.store.Tracks(ctx, programID)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +97,7 @@ func gateViews(gates []Gate, names map[string]string) []GateView {
 // else the name of a track the program requires for that category that the maker has not
 // completed. Categories compare without regard to case or surrounding spaces.
 func (s *Service) MissingTraining(ctx context.Context, programID, makerID, category string) (string, error) {
-	gates, err := s.Store.Gates(ctx, programID)
+	gates, err := s.store.Gates(ctx, programID)
 	if err != nil {
 		return "", err
 	}
@@ -106,14 +106,14 @@ func (s *Service) MissingTraining(ctx context.Context, programID, makerID, categ
 		if normCategory(g.Category) != want {
 			continue
 		}
-		done, err := s.Store.HasCompleted(ctx, makerID, g.TrackID)
+		done, err := s.store.HasCompleted(ctx, makerID, g.TrackID)
 		if err != nil {
 			return "", err
 		}
 		if done {
 			continue
 		}
-		t, err := s.Store.Track(ctx, g.TrackID)
+		t, err := s.store.Track(ctx, g.TrackID)
 		if err != nil {
 			return "", err
 		}

@@ -37,14 +37,14 @@ func (s *Service) RecordOutcome(ctx context.Context, actor accounts.Actor, maker
 	if m.Status != "active" {
 		return OutcomeView{}, fault.New(fault.Conflict, "maker_retired", "this maker's record was erased")
 	}
-	p, err := s.Programs.Store.Program(ctx, m.ProgramID)
+	p, err := s.programs.Program(ctx, m.ProgramID)
 	if err != nil {
 		return OutcomeView{}, err
 	}
 	o := Outcome{ID: accounts.NewID(), MakerID: m.ID, ProgramID: m.ProgramID, Date: day, Status: in.Status,
-		MonthlyIncome: in.MonthlyIncome, Currency: p.Currency, NotesSealed: s.Box.Seal(in.Notes),
+		MonthlyIncome: in.MonthlyIncome, Currency: p.Currency, NotesSealed: s.box.Seal(in.Notes),
 		Verification: in.Verification, RecordedBy: actor.UserID, RecordedAt: now}
-	if err := s.Store.InsertOutcome(ctx, o); err != nil {
+	if err := s.store.InsertOutcome(ctx, o); err != nil {
 		return OutcomeView{}, err
 	}
 	if err := s.record(ctx, actor, "training.outcome", m.ID, m.ProgramID, "outcome "+o.ID+": "+o.Status+" ("+o.Verification+")"); err != nil {
@@ -60,7 +60,7 @@ func (s *Service) Outcomes(ctx context.Context, actor accounts.Actor, makerID st
 	if err != nil {
 		return nil, err
 	}
-	os, err := s.Store.Outcomes(ctx, "", m.ID)
+	os, err := s.store.Outcomes(ctx, "", m.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -71,7 +71,7 @@ type CertificateLink struct {
 
 // progressOf loads what an enrolment's view needs (its track and sessions) and builds it.
 func (s *Service) progressOf(ctx context.Context, e Enrollment, withNotes bool) (EnrollmentProgress, error) {
-	t, err := s.Store.Track(ctx, e.TrackID)
+	t, err := s.store.Track(ctx, e.TrackID)
 	if err != nil {
 		return EnrollmentProgress{}, err
 	}
@@ -80,7 +80,7 @@ func (s *Service) progressOf(ctx context.Context, e Enrollment, withNotes bool) 
 
 // progressWith is progressOf for a caller that has the track already.
 func (s *Service) progressWith(ctx context.Context, e Enrollment, t Track, withNotes bool) (EnrollmentProgress, error) {
-	sessions, err := s.Store.Sessions(ctx, "", e.TrackID)
+	sessions, err := s.store.Sessions(ctx, "", e.TrackID)
 	if err != nil {
 		return EnrollmentProgress{}, err
 	}

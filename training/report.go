@@ -111,7 +111,7 @@ func (s *Service) ProgramReport(ctx context.Context, actor accounts.Actor, progr
 	if err != nil {
 		return Report{}, err
 	}
-	if err := s.Audit.Record(ctx, actor, "training.report", "program", programID, programID, ""); err != nil {
+	if err := s.audit.Record(ctx, actor, "training.report", "program", programID, programID, ""); err != nil {
 		return Report{}, err
 	}
 	return r, nil
@@ -119,23 +119,23 @@ func (s *Service) ProgramReport(ctx context.Context, actor accounts.Actor, progr
 
 func (s *Service) buildReport(ctx context.Context, p programs.Program) (Report, error) {
 	now := s.now()
-	tracks, err := s.Store.Tracks(ctx, p.ID)
+	tracks, err := s.store.Tracks(ctx, p.ID)
 	if err != nil {
 		return Report{}, err
 	}
-	enrolments, err := s.Store.Enrollments(ctx, EnrollmentsQuery{ProgramID: p.ID})
+	enrolments, err := s.store.Enrollments(ctx, EnrollmentsQuery{ProgramID: p.ID})
 	if err != nil {
 		return Report{}, err
 	}
-	sessions, err := s.Store.Sessions(ctx, p.ID, "")
+	sessions, err := s.store.Sessions(ctx, p.ID, "")
 	if err != nil {
 		return Report{}, err
 	}
-	outcomes, err := s.Store.Outcomes(ctx, p.ID, "")
+	outcomes, err := s.store.Outcomes(ctx, p.ID, "")
 	if err != nil {
 		return Report{}, err
 	}
-	makers, err := s.Programs.Store.Makers(ctx, []string{p.ID})
+	makers, err := s.programs.Makers(ctx, []string{p.ID})
 	if err != nil {
 		return Report{}, err
 	}
@@ -146,10 +146,8 @@ func (s *Service) buildReport(ctx context.Context, p programs.Program) (Report, 
 		makerIDs = append(makerIDs, m.ID)
 	}
 	var income map[string]int64
-	if s.Earnings != nil {
-		if income, err = s.Earnings.EarnedByMaker(ctx, makerIDs); err != nil {
-			return Report{}, err
-		}
+	if income, err = s.earnings.EarnedByMaker(ctx, makerIDs); err != nil {
+		return Report{}, err
 	}
 	incomeOf := func(makerID string) *int64 {
 		if income == nil {
@@ -282,5 +280,5 @@ func followUps(e Enrollment, trackName string, outcomes []Outcome, now time.Time
 // Completions counts completed enrolments per program id, for the public impact page (which
 // must show small counts as "fewer than 11").
 func (s *Service) Completions(ctx context.Context) (map[string]int, error) {
-	return s.Store.CompletionsByProgram(ctx)
+	return s.store.CompletionsByProgram(ctx)
 }

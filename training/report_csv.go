@@ -102,7 +102,7 @@ func (s *Service) ExportReport(ctx context.Context, actor accounts.Actor, progra
 	if err != nil {
 		return err
 	}
-	if err := s.Audit.Record(ctx, actor, "training.report_export", "program", programID, programID, "csv"); err != nil {
+	if err := s.audit.Record(ctx, actor, "training.report_export", "program", programID, programID, "csv"); err != nil {
 		return err
 	}
 	return r.WriteCSV(w)

@@ -22,12 +22,12 @@ type Earnings interface {
 // Service runs training with scope checks: coordinators of a program (and admins) manage its
 // training; a maker reads their own record; everyone else gets a not-found error.
 type Service struct {
-	Store    *Store
-	Programs *programs.Service
-	Audit    *audit.Log
-	Box      *fieldcrypt.Box
-	// Earnings, when set, puts marketplace income beside outcomes in the report; nil omits it.
-	Earnings Earnings
+	store    *Store
+	programs *programs.Registry
+	accounts *accounts.Service
+	audit    *audit.Log
+	box      *fieldcrypt.Box
+	earnings Earnings
 	// BaseURL prefixes certificate verification links ("https://example.org" → /verify/CODE).
 	BaseURL string
 	Now     func() time.Time
@@ -36,13 +36,30 @@ type Service struct {
 	uploads chan struct{}
 }
 
-// New builds the training service and creates its indexes.
-func New(ctx context.Context, db *store.DB, progs *programs.Service, log *audit.Log, box *fieldcrypt.Box) (*Service, error) {
+// Deps is what training is built on; every field is required.
+type Deps struct {
+	// Programs reads programs and makers (training checks scope itself).
+	Programs *programs.Registry
+	// Accounts names who signed a milestone off.
+	Accounts *accounts.Service
+	Audit    *audit.Log
+	// Box seals training notes at rest.
+	Box *fieldcrypt.Box
+	// Earnings puts marketplace income beside outcomes in the report.
+	Earnings Earnings
+}
+
+// New builds the training service and creates its indexes. A missing dependency is an error.
+func New(ctx context.Context, db *store.DB, d Deps) (*Service, error) {
+	if d.Programs == nil || d.Accounts == nil || d.Audit == nil || d.Box == nil || d.Earnings == nil {
+		return nil, errors.New("training: programs, accounts, audit log, field encryption and earnings are all required")
+	}
 	st, err := NewStore(ctx, db)
 	if err != nil {
 		return nil, fmt.Errorf("training store: %w", err)
 	}
-	return &Service{Store: st, Programs: progs, Audit: log, Box: box, uploads: make(chan struct{}, 2)}, nil
+	return &Service{store: st, programs: d.Programs, accounts: d.Accounts, audit: d.Audit, box: d.Box,
+		earnings: d.Earnings, uploads: make(chan struct{}, 2)}, nil
 }
 
 func (s *Service) now() time.Time {
@@ -57,7 +74,7 @@ func (s *Service) program(ctx context.Context, actor accounts.Actor, programID s
 	if !actor.Coordinates(programID) {
 		return programs.Program{}, programs.ErrNotFound
 	}
-	return s.Programs.Store.Program(ctx, programID)
+	return s.programs.Program(ctx, programID)
 }
 
 // belongsTo reports whether the actor is a maker of programID.
@@ -65,14 +82,14 @@ func (s *Service) belongsTo(ctx context.Context, actor accounts.Actor, programID
 	if actor.Role != accounts.RoleMaker || actor.MakerID == "" {
 		return false
 	}
-	m, err := s.Programs.Store.Maker(ctx, actor.MakerID)
+	m, err := s.programs.Maker(ctx, actor.MakerID)
 	return err == nil && m.ProgramID == programID && m.Status == "active"
 }
 
 // maker loads a maker whose record the actor may read: the maker, or a coordinator of their
 // program. Anyone else gets programs.ErrMakerNotFound.
 func (s *Service) maker(ctx context.Context, actor accounts.Actor, makerID string) (programs.Maker, error) {
-	m, err := s.Programs.Store.Maker(ctx, makerID)
+	m, err := s.programs.Maker(ctx, makerID)
 	if err != nil {
 		return programs.Maker{}, err
 	}
@@ -84,7 +101,7 @@ func (s *Service) maker(ctx context.Context, actor accounts.Actor, makerID strin
 
 // enrollment loads an enrolment the actor may read (the maker or their coordinators).
 func (s *Service) enrollment(ctx context.Context, actor accounts.Actor, id string) (Enrollment, error) {
-	e, err := s.Store.Enrollment(ctx, id)
+	e, err := s.store.Enrollment(ctx, id)
 	if err != nil {
 		return Enrollment{}, err
 	}
@@ -96,7 +113,7 @@ func (s *Service) enrollment(ctx context.Context, actor accounts.Actor, id strin
 
 // track loads a track the actor may read: coordinators of its program and its program's makers.
 func (s *Service) track(ctx context.Context, actor accounts.Actor, id string) (Track, error) {
-	t, err := s.Store.Track(ctx, id)
+	t, err := s.store.Track(ctx, id)
 	if err != nil {
 		return Track{}, err
 	}
@@ -108,10 +125,7 @@ func (s *Service) track(ctx context.Context, actor accounts.Actor, id string) (T
 
 // userName is a user's name for "signed off by", or "" if it cannot be found.
 func (s *Service) userName(ctx context.Context, id string) string {
-	if s.Programs == nil || s.Programs.Accounts == nil {
-		return ""
-	}
-	u, err := s.Programs.Accounts.Users.ByID(ctx, id)
+	u, err := s.accounts.User(ctx, id)
 	if err != nil {
 		return ""
 	}
@@ -121,7 +135,7 @@ func (s *Service) userName(ctx context.Context, id string) string {
 // record audits an action on a maker's training record. Actions on a person's record use the
 // maker as the record, so the maker's own access trail lists them.
 func (s *Service) record(ctx context.Context, actor accounts.Actor, action, makerID, programID, detail string) error {
-	return s.Audit.Record(ctx, actor, action, "maker", makerID, programID, detail)
+	return s.audit.Record(ctx, actor, action, "maker", makerID, programID, detail)
 }
 
 // mutate applies change to the enrolment cur (as just loaded) and writes it back with
@@ -131,7 +145,7 @@ func (s *Service) mutate(ctx context.Context, cur Enrollment, change func(e *Enr
 	for attempt := range 5 {
 		if attempt > 0 {
 			var err error
-			if cur, err = s.Store.Enrollment(ctx, cur.ID); err != nil {
+			if cur, err = s.store.Enrollment(ctx, cur.ID); err != nil {
 				return Enrollment{}, err
 			}
 		}
@@ -146,7 +160,7 @@ func (s *Service) mutate(ctx context.Context, cur Enrollment, change func(e *Enr
 		}
 		e.Rev = cur.Rev + 1
 		e.UpdatedAt = s.now()
-		err := s.Store.ReplaceEnrollment(ctx, e, cur.Rev)
+		err := s.store.ReplaceEnrollment(ctx, e, cur.Rev)
 		if errors.Is(err, errStale) {
 			continue
 		}
@@ -159,7 +173,7 @@ func (s *Service) mutate(ctx context.Context, cur Enrollment, change func(e *Enr
 }
 
 func (s *Service) open(sealed string) (string, error) {
-	v, err := s.Box.Open(sealed)
+	v, err := s.box.Open(sealed)
 	if err != nil {
 		return "", fmt.Errorf("open training notes: %w", err)
 	}

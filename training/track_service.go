@@ -43,10 +43,10 @@ func (s *Service) CreateTrack(ctx context.Context, actor accounts.Actor, program
 	t := Track{ID: accounts.NewID(), ProgramID: programID, Version: 1, CreatedAt: now, UpdatedAt: now,
 		Versions: []TrackVersion{{Version: 1, Name: in.Name, Description: in.Description, Qualification: in.Qualification,
 			Milestones: ms, CreatedAt: now, CreatedBy: actor.UserID}}}
-	if err := s.Store.InsertTrack(ctx, t); err != nil {
+	if err := s.store.InsertTrack(ctx, t); err != nil {
 		return TrackView{}, err
 	}
-	if err := s.Audit.Record(ctx, actor, "training.track_create", "track", t.ID, programID, in.Name); err != nil {
+	if err := s.audit.Record(ctx, actor, "training.track_create", "track", t.ID, programID, in.Name); err != nil {
 		return TrackView{}, err
 	}
 	v, _ := t.View(0)
@@ -58,7 +58,7 @@ func (s *Service) Tracks(ctx context.Context, actor accounts.Actor, programID st
 	if !actor.Coordinates(programID) && !s.belongsTo(ctx, actor, programID) {
 		return nil, programs.ErrNotFound
 	}
-	ts, err := s.Store.Tracks(ctx, programID)
+	ts, err := s.store.Tracks(ctx, programID)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +86,7 @@ func (s *Service) Track(ctx context.Context, actor accounts.Actor, id string, v 
 // EditTrack makes a new version of a track. People already enrolled keep the version they
 // enrolled in; milestones kept by id keep their completions; new enrolments get the new version.
 func (s *Service) EditTrack(ctx context.Context, actor accounts.Actor, id string, in TrackEdit) (TrackView, error) {
-	t, err := s.Store.Track(ctx, id)
+	t, err := s.store.Track(ctx, id)
 	if err != nil {
 		return TrackView{}, err
 	}
@@ -131,9 +131,9 @@ func (s *Service) EditTrack(ctx context.Context, actor accounts.Actor, id string
 			next.Milestones = ms
 			changed = append(changed, "milestones")
 		}
-		err := s.Store.AddTrackVersion(ctx, id, next)
+		err := s.store.AddTrackVersion(ctx, id, next)
 		if errors.Is(err, errStale) {
-			if t, err = s.Store.Track(ctx, id); err != nil {
+			if t, err = s.store.Track(ctx, id); err != nil {
 				return TrackView{}, err
 			}
 			continue
@@ -141,7 +141,7 @@ func (s *Service) EditTrack(ctx context.Context, actor accounts.Actor, id string
 		if err != nil {
 			return TrackView{}, err
 		}
-		if err := s.Audit.Record(ctx, actor, "training.track_edit", "track", id, t.ProgramID,
+		if err := s.audit.Record(ctx, actor, "training.track_edit", "track", id, t.ProgramID,
 			"version "+strconv.Itoa(next.Version)+": "+strings.Join(changed, ",")); err != nil {
 			return TrackView{}, err
 		}

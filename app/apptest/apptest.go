@@ -18,7 +18,9 @@ import (
 
 	"github.com/fairhands/marketplace/accounts"
 	"github.com/fairhands/marketplace/app"
+	"github.com/fairhands/marketplace/catalog"
 	"github.com/fairhands/marketplace/fieldcrypt"
+	"github.com/fairhands/marketplace/programs"
 	"github.com/fairhands/marketplace/store"
 	"github.com/fairhands/marketplace/store/storetest"
 )
@@ -220,7 +222,7 @@ func (e *Env) Buyer() (string, string) {
 // Actor loads the actor for a user id, for calling services directly.
 func (e *Env) Actor(userID string) accounts.Actor {
 	e.TB.Helper()
-	u, err := e.App.Accounts.Users.ByID(context.Background(), userID)
+	u, err := e.App.Accounts.User(context.Background(), userID)
 	if err != nil {
 		e.TB.Fatalf("load user: %v", err)
 	}
@@ -238,4 +240,26 @@ func Eventually(tb testing.TB, timeout time.Duration, f func() bool) bool {
 		time.Sleep(10 * time.Millisecond)
 	}
 	return f()
+}
+
+// RawPrograms is the programs' store itself, for tests that must put a record into a state no
+// request can (a display name changed behind the service's back, a consent flipped in place).
+func (e *Env) RawPrograms() *programs.Store {
+	e.TB.Helper()
+	st, err := programs.NewStore(context.Background(), e.DB)
+	if err != nil {
+		e.TB.Fatalf("programs store: %v", err)
+	}
+	return st
+}
+
+// RawProducts is the catalog's product store itself, for tests that check what is stored
+// (stock and holds) beneath the service.
+func (e *Env) RawProducts() *catalog.ProductStore {
+	e.TB.Helper()
+	st, err := catalog.NewProductStore(context.Background(), e.DB)
+	if err != nil {
+		e.TB.Fatalf("product store: %v", err)
+	}
+	return st
 }
