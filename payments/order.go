@@ -125,6 +125,18 @@ func (o Order) paidOrLater() bool {
 	return o.Status == StatusCancelled && !o.PaidAt.IsZero()
 }
 
+// unallocatedRefund is what was refunded at Stripe without saying which items (a partial
+// refund in the Dashboard): the part of AmountRefunded no refunded item accounts for.
+func (o Order) unallocatedRefund() int64 {
+	var items int64
+	for _, it := range o.Items {
+		if it.Refunded() {
+			items += it.Total
+		}
+	}
+	return max(o.AmountRefunded-items, 0)
+}
+
 // ItemInput is one line of a cart.
 type ItemInput struct {
 	ProductID string `json:"productId" validate:"required,max=64"`

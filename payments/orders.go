@@ -253,6 +253,9 @@ func (s *Service) refund(ctx context.Context, actor accounts.Actor, o Order, idx
 		parts = append(parts, strconv.Itoa(i))
 	}
 	items := strings.Join(parts, ",")
+	// Money refunded at Stripe without item details (see onChargeRefunded) is back with the buyer
+	// already: refunding items afterwards, as the audit trail advises, sends only the rest.
+	amount -= min(amount, o.unallocatedRefund())
 	refundID := ""
 	if o.Channel == ChannelOnline && o.PaymentIntentID != "" && amount > 0 {
 		if s.stripe == nil {
@@ -295,7 +298,8 @@ func (s *Service) refundItems(ctx context.Context, orderID string, idx []int, re
 			amount += items[i].Total
 		}
 		if len(newly) > 0 {
-			set := bson.M{"items": items, "amountRefunded": o.AmountRefunded + amount}
+			// Refunded at Stripe without item details counts towards these items, not on top.
+			set := bson.M{"items": items, "amountRefunded": o.AmountRefunded + max(amount-o.unallocatedRefund(), 0)}
 			if !slices.ContainsFunc(items, func(it Item) bool { return !it.Refunded() }) {
 				set["status"], set["refundedAt"] = finalStatus, now
 				if finalStatus == StatusCancelled {
