@@ -197,6 +197,53 @@ func TestLogin(t *testing.T) {
 	})
 }
 
+func TestLockOut(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := mustWorld(t)
+	mustRegister(t, w, "lock@example.org", "right-password")
+	fail := func(t *testing.T, want error) {
+		t.Helper()
+		if _, _, err := w.svc.Login(ctx, "lock@example.org", "wrong-password", accounts.SessionMeta{}); !errors.Is(err, want) {
+			t.Fatalf("wrong password: %v, want %v", err, want)
+		}
+	}
+
+	t.Run("a success resets the count", func(t *testing.T) {
+		for range 4 {
+			fail(t, accounts.ErrBadCredentials)
+		}
+		mustLogin(t, w, "lock@example.org", "right-password")
+		for range 4 {
+			fail(t, accounts.ErrBadCredentials)
+		}
+		mustLogin(t, w, "lock@example.org", "right-password")
+	})
+
+	t.Run("five failures in a row lock the account for 15 minutes", func(t *testing.T) {
+		for range 5 {
+			fail(t, accounts.ErrBadCredentials)
+		}
+		if _, _, err := w.svc.Login(ctx, "lock@example.org", "right-password", accounts.SessionMeta{}); !errors.Is(err, accounts.ErrLocked) {
+			t.Fatalf("right password while locked: %v, want ErrLocked", err)
+		}
+		fail(t, accounts.ErrLocked)
+		w.clock.Advance(14*time.Minute + 59*time.Second)
+		if _, _, err := w.svc.Login(ctx, "lock@example.org", "right-password", accounts.SessionMeta{}); !errors.Is(err, accounts.ErrLocked) {
+			t.Fatalf("right password a second before the lock ends: %v, want ErrLocked", err)
+		}
+		w.clock.Advance(2 * time.Second)
+		mustLogin(t, w, "lock@example.org", "right-password")
+	})
+
+	t.Run("after the lock ends the count starts again", func(t *testing.T) {
+		for range 4 {
+			fail(t, accounts.ErrBadCredentials)
+		}
+		mustLogin(t, w, "lock@example.org", "right-password")
+	})
+}
+
 func TestSessions(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

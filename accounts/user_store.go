@@ -114,11 +114,12 @@ func (s *UserStore) AddProgram(ctx context.Context, id, programID string) error 
 	return nil
 }
 
-// RecordLoginFailure counts a failed login and locks the account for lockFor once max is reached.
-func (s *UserStore) RecordLoginFailure(ctx context.Context, u User, max int, lockFor time.Duration) error {
+// RecordLoginFailure counts a failed login and locks the account until lockUntil once max is
+// reached. The caller computes lockUntil from its own clock, the one Login compares it with.
+func (s *UserStore) RecordLoginFailure(ctx context.Context, u User, max int, lockUntil time.Time) error {
 	set := bson.M{"failedLogins": u.FailedLogins + 1}
 	if u.FailedLogins+1 >= max {
-		set = bson.M{"failedLogins": 0, "lockedUntil": time.Now().UTC().Add(lockFor)}
+		set = bson.M{"failedLogins": 0, "lockedUntil": lockUntil}
 	}
 	_, err := s.db.Write(usersColl).UpdateOne(ctx, bson.M{"_id": u.ID}, bson.M{"$set": set})
 	if err != nil {
