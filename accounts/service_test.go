@@ -244,6 +244,30 @@ func TestLockOut(t *testing.T) {
 	})
 }
 
+// Guesses sent in parallel must count as many failures as were made: otherwise an attacker who
+// sends them at once is never locked out.
+func TestLockOutCountsParallelGuesses(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := mustWorld(t)
+	mustRegister(t, w, "many@example.org", "right-password")
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _, err := w.svc.Login(ctx, "many@example.org", "wrong-password", accounts.SessionMeta{})
+			if !errors.Is(err, accounts.ErrBadCredentials) && !errors.Is(err, accounts.ErrLocked) {
+				t.Errorf("parallel wrong password: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if _, _, err := w.svc.Login(ctx, "many@example.org", "right-password", accounts.SessionMeta{}); !errors.Is(err, accounts.ErrLocked) {
+		t.Fatalf("after 10 parallel wrong passwords the right one gives %v, want ErrLocked", err)
+	}
+}
+
 func TestSessions(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
