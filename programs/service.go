@@ -95,8 +95,11 @@ func (s *Service) Programs(ctx context.Context, actor accounts.Actor) ([]Program
 		return s.Store.Programs(ctx, append([]string{}, actor.ProgramIDs...))
 	case accounts.RoleMaker:
 		m, err := s.Store.Maker(ctx, actor.MakerID)
-		if err != nil {
+		if errors.Is(err, ErrMakerNotFound) {
 			return []Program{}, nil
+		}
+		if err != nil {
+			return nil, err
 		}
 		return s.Store.Programs(ctx, []string{m.ProgramID})
 	}

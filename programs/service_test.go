@@ -698,3 +698,37 @@ func assertErased(t *testing.T, w world, makerID, session, login string) {
 		t.Fatalf("erased record: %+v %v", m, err)
 	}
 }
+
+// The list of programs must fail when the database does, not look like "no programs".
+func TestProgramsReportsADatabaseFailure(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := mustWorld(t)
+	p := mustProgram(t, w, "Kolkata Jewellery Workshop")
+	c1 := mustCoordinator(t, w, p.ID, "c1@example.org")
+	_, maker, _ := mustMaker(t, w, c1, p.ID, "Tara")
+	if ps, err := w.svc.Programs(ctx, maker); err != nil || len(ps) != 1 {
+		t.Fatalf("before: %d %v", len(ps), err)
+	}
+	// A maker whose record is missing sees no programs, which is not an error.
+	ghost := accounts.Actor{UserID: "ghost", Role: accounts.RoleMaker, MakerID: "ghost"}
+	if ps, err := w.svc.Programs(ctx, ghost); err != nil || len(ps) != 0 {
+		t.Fatalf("a maker without a record: %v %v", ps, err)
+	}
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := w.db.Close(cctx); err != nil {
+		t.Fatal(err)
+	}
+	for name, actor := range map[string]accounts.Actor{"admin": admin, "coordinator": c1, "maker": maker} {
+		t.Run(name, func(t *testing.T) {
+			ps, err := w.svc.Programs(ctx, actor)
+			if err == nil {
+				t.Fatalf("with the database closed Programs returned %v and no error", ps)
+			}
+			if errors.Is(err, programs.ErrNotFound) || errors.Is(err, programs.ErrMakerNotFound) {
+				t.Fatalf("a database failure reported as not found: %v", err)
+			}
+		})
+	}
+}
