@@ -670,6 +670,37 @@ func TestErase(t *testing.T) {
 	})
 }
 
+// An erasure that failed after the maker's record was blanked (here: telling the storefront)
+// must still be finishable by asking again; otherwise the account, its sessions and the audit
+// entry are left behind for good.
+func TestEraseRepeatableAfterAFailingChangeHook(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := mustWorld(t)
+	p := mustProgram(t, w, "Kolkata Jewellery Workshop")
+	c1 := mustCoordinator(t, w, p.ID, "c1@example.org")
+	makerID, _, session := mustMaker(t, w, c1, p.ID, "Tara")
+	changed := &recorder{fail: 1}
+	w.svc.OnMakerChanged = []programs.MakerHook{changed.hook}
+
+	if err := w.svc.Erase(ctx, c1, makerID, programs.EraseInput{Confirm: "ERASE"}); err == nil {
+		t.Fatal("erasure reported success although the storefront was not told")
+	}
+	if err := w.svc.Erase(ctx, c1, makerID, programs.EraseInput{Confirm: "ERASE"}); err != nil {
+		t.Fatalf("asking again: %v", err)
+	}
+	if changed.count() != 2 {
+		t.Fatalf("OnMakerChanged calls: %v, want 2", changed.calls)
+	}
+	assertErased(t, w, makerID, session, "tara.m")
+	if es := mustEntries(t, w, audit.Query{RecordID: makerID}); countAction(es, "maker.erase") != 1 {
+		t.Fatalf("erasure audited %d times, want once", countAction(es, "maker.erase"))
+	}
+	if err := w.svc.Erase(ctx, c1, makerID, programs.EraseInput{Confirm: "ERASE"}); !errors.Is(err, programs.ErrMakerNotFound) {
+		t.Fatalf("erasing a finished erasure again: %v", err)
+	}
+}
+
 func assertErased(t *testing.T, w world, makerID, session, login string) {
 	t.Helper()
 	ctx := context.Background()
