@@ -101,7 +101,7 @@ func (s *Service) Login(ctx context.Context, login, password string, meta Sessio
 	}
 	if u.Status != StatusActive || u.PasswordHash == "" || !CheckPassword(u.PasswordHash, password) {
 		if u.PasswordHash != "" {
-			if err := s.users.RecordLoginFailure(ctx, u, maxFailedLogins, lockFor); err != nil {
+			if err := s.users.RecordLoginFailure(ctx, u.ID, maxFailedLogins, now.Add(lockFor)); err != nil {
 				return "", User{}, err
 			}
 		}

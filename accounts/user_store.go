@@ -114,13 +114,28 @@ func (s *UserStore) AddProgram(ctx context.Context, id, programID string) error 
 	return nil
 }
 
-// RecordLoginFailure counts a failed login and locks the account for lockFor once max is reached.
-func (s *UserStore) RecordLoginFailure(ctx context.Context, u User, max int, lockFor time.Duration) error {
-	set := bson.M{"failedLogins": u.FailedLogins + 1}
-	if u.FailedLogins+1 >= max {
-		set = bson.M{"failedLogins": 0, "lockedUntil": time.Now().UTC().Add(lockFor)}
+// RecordLoginFailure counts a failed login and locks the account until lockUntil once max is
+// reached. The caller computes lockUntil from its own clock, the one Login compares it with.
+// The count is an $inc on the stored value, not the caller's copy plus one, so wrong passwords
+// sent in parallel each count and cannot slip past the lock-out.
+func (s *UserStore) RecordLoginFailure(ctx context.Context, id string, max int, lockUntil time.Time) error {
+	var after struct {
+		FailedLogins int `bson:"failedLogins"`
 	}
-	_, err := s.db.Write(usersColl).UpdateOne(ctx, bson.M{"_id": u.ID}, bson.M{"$set": set})
+	err := s.db.Write(usersColl).FindOneAndUpdate(ctx, bson.M{"_id": id}, bson.M{"$inc": bson.M{"failedLogins": 1}},
+		options.FindOneAndUpdate().SetReturnDocument(options.After), // no projection: FerretDB v1.24 has none here
+	).Decode(&after)
+	if store.IsNotFound(err) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("record login failure: %w", err)
+	}
+	if after.FailedLogins < max {
+		return nil
+	}
+	_, err = s.db.Write(usersColl).UpdateOne(ctx, bson.M{"_id": id},
+		bson.M{"$set": bson.M{"failedLogins": 0, "lockedUntil": lockUntil}})
 	if err != nil {
 		return fmt.Errorf("record login failure: %w", err)
 	}

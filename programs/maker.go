@@ -40,6 +40,7 @@ type Maker struct {
 	PayoutsEnabled  bool      `bson:"payoutsEnabled"`
 	CreatedBy       string    `bson:"createdBy"`
 	CreatedAt       time.Time `bson:"createdAt"`
+	ErasedAt        time.Time `bson:"erasedAt,omitempty"` // set when an erasure has finished
 }
 
 // MakerPrivate is the private profile, for the maker and their program's coordinators only.

@@ -96,7 +96,10 @@ func (s *Service) Erase(ctx context.Context, actor accounts.Actor, makerID strin
 	if err != nil {
 		return err
 	}
-	if !canSeeMaker(actor, m) || m.Status != "active" {
+	// A retired maker without erasedAt is an erasure that failed part-way (a hook, the account):
+	// asking again finishes it. Every step below is safe to repeat.
+	unfinished := m.Status == "retired" && m.ErasedAt.IsZero()
+	if !canSeeMaker(actor, m) || (m.Status != "active" && !unfinished) {
 		return ErrMakerNotFound
 	}
 	if in.Confirm != "ERASE" {
@@ -113,8 +116,7 @@ func (s *Service) Erase(ctx context.Context, actor accounts.Actor, makerID strin
 	withdrawn := Consent{Granted: false, CapturedBy: actor.UserID, At: now}
 	err = s.store.SetMaker(ctx, makerID, bson.M{
 		"displayName": RetiredName, "legalName": "", "phone": "", "story": "", "status": "retired",
-		"consent":  Consents{PublicProfile: withdrawn, Story: withdrawn, WorkPhotos: withdrawn},
-		"erasedAt": now,
+		"consent": Consents{PublicProfile: withdrawn, Story: withdrawn, WorkPhotos: withdrawn},
 	})
 	if err != nil {
 		return err
@@ -128,5 +130,9 @@ func (s *Service) Erase(ctx context.Context, actor accounts.Actor, makerID strin
 	if err := s.storefront.InvalidateMaker(ctx, makerID); err != nil {
 		return fmt.Errorf("apply maker change: %w", err)
 	}
-	return s.Audit.Record(ctx, actor, "maker.erase", "maker", makerID, m.ProgramID, "private data erased; ledger kept without name")
+	if err := s.Audit.Record(ctx, actor, "maker.erase", "maker", makerID, m.ProgramID, "private data erased; ledger kept without name"); err != nil {
+		return err
+	}
+	// Only now is the erasure finished; until then it can be asked for again.
+	return s.store.SetMaker(ctx, makerID, bson.M{"erasedAt": now})
 }

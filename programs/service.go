@@ -138,8 +138,11 @@ func (s *Service) Programs(ctx context.Context, actor accounts.Actor) ([]Program
 		return s.store.Programs(ctx, append([]string{}, actor.ProgramIDs...))
 	case accounts.RoleMaker:
 		m, err := s.store.Maker(ctx, actor.MakerID)
-		if err != nil {
+		if errors.Is(err, ErrMakerNotFound) {
 			return []Program{}, nil
+		}
+		if err != nil {
+			return nil, err
 		}
 		return s.store.Programs(ctx, []string{m.ProgramID})
 	}

@@ -7,12 +7,18 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
 )
+
+// ferretNewMu serialises ferretdb.New, which writes a package-level variable of FerretDB's
+// (version.Get().Package) every time it is called: two stores opened at once in one process
+// (parallel tests) are a data race that -race reports. Production opens one store.
+var ferretNewMu sync.Mutex
 
 // openEmbedded locks cfg.DataDir, starts FerretDB on SQLite listening on a private Unix socket,
 // and connects a pooled read client and a single-connection write client to it.
@@ -44,6 +50,7 @@ func openEmbedded(ctx context.Context, cfg Config) (*DB, error) {
 	}
 	sock := filepath.Join(sockDir, "db.sock")
 
+	ferretNewMu.Lock()
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{Unix: sock},
 		Handler:   "sqlite",
@@ -51,6 +58,7 @@ func openEmbedded(ctx context.Context, cfg Config) (*DB, error) {
 		// At Info FerretDB logs every connection, and at Warn the driver's endSessions on disconnect.
 		Logger: slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: ferretLevel()})),
 	})
+	ferretNewMu.Unlock()
 	if err != nil {
 		_ = os.RemoveAll(sockDir)
 		unlock()
