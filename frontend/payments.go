@@ -281,7 +281,7 @@ func (s *Site) exportSales(ctx context.Context, a accounts.Actor, programID stri
 	}
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"maker", "currency", "sales", "earned", "pending", "transferred", "reversed", "disbursed"})
-	money := func(n int64) string { return minorToInput(n) }
+	money := func(n int64) string { return minorToInput(n, r.Currency) }
 	for _, row := range append(r.Makers, r.Totals) {
 		name := row.DisplayName
 		if row.MakerID == "" {
