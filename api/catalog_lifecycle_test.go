@@ -260,7 +260,7 @@ func TestFairWageFloorAndTrainingGate(t *testing.T) {
 			r := e.Must(tc.want, "POST", "/api/v1/products/"+id+"/submit", s.m1t, nil)
 			if tc.want == 422 {
 				er := errOf(r)
-				if er["code"] != "below_living_wage" || !strings.Contains(er["message"].(string), "INR 517.25") ||
+				if er["code"] != "below_living_wage" || !strings.Contains(er["message"].(string), "₹517.25") ||
 					er["details"].(map[string]any)["lowestFairPrice"].(float64) != 51725 {
 					t.Fatalf("price %d: %s", tc.price, r.Body)
 				}

@@ -238,7 +238,7 @@ func TestPaymentsTestModeCompletesOnTheTestPage(t *testing.T) {
 		return res.StatusCode, b.String()
 	}
 	status, page := get(cu.RequestURI())
-	for _, want := range []string{"TEST PAYMENT", "no real money", "Pay (test)", "Brass jhumka earrings", "INR 1,200.00", `method="post"`} {
+	for _, want := range []string{"TEST PAYMENT", "no real money", "Pay (test)", "Brass jhumka earrings", "₹1,200.00", `method="post"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("test page lacks %q", want)
 		}

@@ -1,14 +1,11 @@
 package api
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"html/template"
 	"io"
 	"math"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -289,22 +286,9 @@ func (s *Server) programPayouts(c *gin.Context) {
 	c.Header("Content-Type", "text/csv; charset=utf-8")
 	c.Header("Content-Disposition", `attachment; filename="payouts-`+rep.ProgramID+`.csv"`)
 	c.Status(http.StatusOK)
-	w := csv.NewWriter(c.Writer)
-	_ = w.Write([]string{"makerId", "displayName", "currency", "sales", "earned", "pending", "transferred", "reversed", "disbursed"})
-	for _, r := range append(rep.Makers, rep.Totals) {
-		_ = w.Write([]string{r.MakerID, csvSafe(r.DisplayName), r.Currency, strconv.Itoa(r.Sales),
-			strconv.FormatInt(r.Earned, 10), strconv.FormatInt(r.Pending, 10), strconv.FormatInt(r.Transferred, 10),
-			strconv.FormatInt(r.Reversed, 10), strconv.FormatInt(r.Disbursed, 10)})
+	if err := rep.WriteCSV(c.Writer); err != nil {
+		logger(c).Warn("send payout CSV", "err", err.Error())
 	}
-	w.Flush()
-}
-
-// csvSafe stops a spreadsheet from reading a cell as a formula (CSV injection).
-func csvSafe(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-		return "'" + v
-	}
-	return v
 }
 
 func (s *Server) recordDisbursement(c *gin.Context) {

@@ -2,7 +2,6 @@ package api
 
 import (
 	"errors"
-	"fmt"
 	"html/template"
 	"net/http"
 	"strings"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/fairhands/marketplace/fault"
 	"github.com/fairhands/marketplace/httpserver"
+	"github.com/fairhands/marketplace/money"
 	"github.com/fairhands/marketplace/payments"
 )
 
@@ -83,13 +83,13 @@ type testPayPage struct {
 }
 
 func (s *Server) renderTestPay(c *gin.Context, status int, o payments.Order, token, msg string) {
-	p := testPayPage{OrderID: o.ID, Token: token, Total: formatMoney(o.Total, o.Currency),
+	p := testPayPage{OrderID: o.ID, Token: token, Total: money.Format(o.Total, o.Currency),
 		Status: strings.ReplaceAll(o.Status, "_", " "), Payable: o.Status == payments.StatusPendingPayment, Message: msg}
 	if !p.Payable {
 		p.OrderURL = s.Payments.OrderURL(token)
 	}
 	for _, it := range o.Items {
-		p.Items = append(p.Items, testPayLine{Title: it.Title, Quantity: it.Quantity, Total: formatMoney(it.Total, o.Currency)})
+		p.Items = append(p.Items, testPayLine{Title: it.Title, Quantity: it.Quantity, Total: money.Format(it.Total, o.Currency)})
 	}
 	c.Header("Cache-Control", "no-store")
 	c.Header("X-Robots-Tag", "noindex")
@@ -147,34 +147,4 @@ func (s *Server) testPayFail(c *gin.Context, err error) {
 	}
 	c.Header("Cache-Control", "no-store")
 	c.String(status, "%s\n", msg)
-}
-
-// zeroDecimal lists currencies without minor units (Stripe's list, the common ones).
-var zeroDecimal = map[string]bool{"JPY": true, "KRW": true, "VND": true, "CLP": true, "ISK": true,
-	"UGX": true, "XAF": true, "XOF": true, "PYG": true, "RWF": true, "BIF": true, "DJF": true, "GNF": true,
-	"KMF": true, "MGA": true, "VUV": true, "XPF": true}
-
-// formatMoney shows minor units as "INR 1,234.50".
-func formatMoney(amount int64, currency string) string {
-	currency = strings.ToUpper(currency)
-	sign := ""
-	if amount < 0 {
-		sign, amount = "-", -amount
-	}
-	major, minor := amount, int64(0)
-	if !zeroDecimal[currency] {
-		major, minor = amount/100, amount%100
-	}
-	digits := fmt.Sprint(major)
-	var b strings.Builder
-	for i, d := range digits {
-		if i > 0 && (len(digits)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(d)
-	}
-	if zeroDecimal[currency] {
-		return fmt.Sprintf("%s %s%s", currency, sign, b.String())
-	}
-	return fmt.Sprintf("%s %s%s.%02d", currency, sign, b.String(), minor)
 }

@@ -1,14 +1,13 @@
 package api
 
 import (
-	"encoding/csv"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/fairhands/marketplace/audit"
+	"github.com/fairhands/marketplace/csvout"
 	"github.com/fairhands/marketplace/fault"
 	"github.com/fairhands/marketplace/programs"
 )
@@ -167,20 +166,18 @@ func (s *Server) programAudit(c *gin.Context) {
 	c.JSON(http.StatusOK, itemsBody(entries))
 }
 
-// writeCSV sends rows as a CSV download. Cells that a spreadsheet would run as a formula are
-// prefixed with a quote (CSV injection).
+// writeCSV sends rows as a CSV download, formula cells defused (see csvout.Defuse).
 func writeCSV(c *gin.Context, filename string, rows [][]string) {
 	c.Header("Content-Type", "text/csv; charset=utf-8")
 	c.Header("Content-Disposition", `attachment; filename="`+filename+`"`)
 	c.Status(http.StatusOK)
-	w := csv.NewWriter(c.Writer)
+	w := csvout.NewWriter(c.Writer)
 	for _, r := range rows {
-		for i, cell := range r {
-			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
-				r[i] = "'" + cell
-			}
+		if err := w.Write(r); err != nil {
+			break
 		}
-		_ = w.Write(r)
 	}
-	w.Flush()
+	if err := w.Flush(); err != nil {
+		logger(c).Warn("send CSV", "file", filename, "err", err.Error())
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/fairhands/marketplace/accounts"
 	"github.com/fairhands/marketplace/audit"
 	"github.com/fairhands/marketplace/fault"
+	"github.com/fairhands/marketplace/money"
 	"github.com/fairhands/marketplace/programs"
 	"github.com/fairhands/marketplace/store"
 )
@@ -792,12 +793,12 @@ func (s *Service) checkSellable(ctx context.Context, p Product) error {
 		w := CheckWage(p.Price, p.MaterialsCost, p.HoursOfWork, prog, s.Fees)
 		if !w.Fair {
 			msg := fmt.Sprintf("at this price the maker earns %s an hour, below the %s living wage of %s an hour: the lowest fair price is %s",
-				money(w.MakerHourly, p.Currency), prog.Name, money(prog.LivingWageHourly, p.Currency), money(w.LowestFairPrice, p.Currency))
+				money.Format(w.MakerHourly, p.Currency), prog.Name, money.Format(prog.LivingWageHourly, p.Currency), money.Format(w.LowestFairPrice, p.Currency))
 			if w.LowestFairPrice == 0 {
 				msg = fmt.Sprintf("the program's share and fees leave nothing for a living wage at any price; ask the %s coordinator", prog.Name)
 			}
 			return &fault.Error{Kind: fault.Unprocessable, Code: "below_living_wage", Message: msg,
-				Fields: map[string]string{"price": fmt.Sprintf("must be at least %d (%s)", w.LowestFairPrice, money(w.LowestFairPrice, p.Currency))},
+				Fields: map[string]string{"price": fmt.Sprintf("must be at least %d (%s)", w.LowestFairPrice, money.Format(w.LowestFairPrice, p.Currency))},
 				Details: map[string]any{"lowestFairPrice": w.LowestFairPrice, "makerHourly": w.MakerHourly,
 					"livingWageHourly": prog.LivingWageHourly, "currency": p.Currency, "breakdown": w.Breakdown}}
 		}
@@ -812,15 +813,6 @@ func (s *Service) checkSellable(ctx context.Context, p Product) error {
 			Details: map[string]any{"track": track, "category": p.Category}}
 	}
 	return nil
-}
-
-// money formats minor units for messages: 54900 INR → "INR 549.00".
-func money(minor int64, currency string) string {
-	sign := ""
-	if minor < 0 {
-		sign, minor = "-", -minor
-	}
-	return fmt.Sprintf("%s %s%d.%02d", currency, sign, minor/100, minor%100)
 }
 
 // Submit sends a draft for review, if it clears the fair-wage floor and the training gate.

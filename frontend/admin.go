@@ -12,6 +12,7 @@ import (
 
 	"github.com/fairhands/marketplace/accounts"
 	"github.com/fairhands/marketplace/fault"
+	"github.com/fairhands/marketplace/money"
 	"github.com/fairhands/marketplace/programs"
 )
 
@@ -42,8 +43,8 @@ func (s *Site) adminCreateProgram(c *gin.Context) {
 	for _, k := range []string{"name", "city", "country", "currency", "livingWageHourly"} {
 		p.Form[k] = strings.TrimSpace(c.PostForm(k))
 	}
-	wage, ok := parseMoney(p.Form["livingWageHourly"])
-	if !ok || wage <= 0 {
+	wage, err := money.Parse(p.Form["livingWageHourly"], p.Form["currency"])
+	if err != nil || wage <= 0 {
 		p.Errors["livingWageHourly"] = l.T("err_money")
 		p.Errors["_"] = l.T("error_fix_fields")
 		s.renderAdminHome(c, http.StatusBadRequest, p)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/fairhands/marketplace/accounts"
 	"github.com/fairhands/marketplace/fault"
+	"github.com/fairhands/marketplace/money"
 	"github.com/fairhands/marketplace/programs"
 )
 
@@ -148,7 +149,7 @@ func (s *Site) renderDashboard(c *gin.Context, status int, p *Page) {
 	p.D = d
 	if p.Form["livingWageHourly"] == "" {
 		p.Form["name"], p.Form["city"] = prog.Name, prog.City
-		p.Form["livingWageHourly"] = minorToInput(prog.LivingWageHourly)
+		p.Form["livingWageHourly"] = money.Input(prog.LivingWageHourly, prog.Currency)
 		p.Form["programSharePercent"] = itoa(prog.ProgramSharePercent)
 		p.Form["holdDays"] = itoa(prog.HoldDays)
 		p.Form["payeeModel"] = prog.PayeeModel
@@ -163,9 +164,15 @@ func (s *Site) coordSettings(c *gin.Context) {
 	for _, k := range []string{"name", "city", "livingWageHourly", "programSharePercent", "holdDays", "payeeModel"} {
 		p.Form[k] = strings.TrimSpace(c.PostForm(k))
 	}
+	// The living wage is typed in the program's currency, whose minor digits decide what "90.5" is.
+	prog, err := s.program(c, c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	var in programs.SettingsInput
 	in.Name, in.City = strPtr(p.Form["name"]), strPtr(p.Form["city"])
-	if w, ok := parseMoney(p.Form["livingWageHourly"]); ok && w > 0 {
+	if w, err := money.Parse(p.Form["livingWageHourly"], prog.Currency); err == nil && w > 0 {
 		in.LivingWageHourly = &w
 	} else {
 		p.Errors["livingWageHourly"] = l.T("err_money")

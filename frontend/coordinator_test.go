@@ -3,6 +3,7 @@ package frontend_test
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -142,6 +143,18 @@ func TestTrainingPages(t *testing.T) {
 	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") ||
 		!strings.Contains(res.Header.Get("Content-Disposition"), "attachment") {
 		t.Fatalf("CSV download: %d %v", res.StatusCode, res.Header)
+	}
+	// The sales download has the API's payout columns, in minor units, totals last.
+	sales, err := w.c.Get(e.Server.URL + "/coordinator/programs/" + pid + "/reports/sales.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sales.Body.Close()
+	recs, err := csv.NewReader(sales.Body).ReadAll()
+	if err != nil || sales.StatusCode != http.StatusOK || len(recs) < 2 ||
+		strings.Join(recs[0], ",") != "makerId,displayName,currency,sales,earned,pending,transferred,reversed,disbursed" ||
+		recs[len(recs)-1][1] != "Total" {
+		t.Fatalf("sales CSV: %d %q (%v)", sales.StatusCode, recs, err)
 	}
 	// Someone else's program's report is not there.
 	other := e.Program("Other")

@@ -12,6 +12,8 @@ import (
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"github.com/pelletier/go-toml/v2"
 	"golang.org/x/text/language"
+
+	"github.com/fairhands/marketplace/money"
 )
 
 // Languages are the languages the pages speak, in the order the switch shows them. Every string a
@@ -142,9 +144,8 @@ func (l *Loc) Cat(name string) string {
 	return strings.ToUpper(name[:1]) + name[1:]
 }
 
-// Money formats an amount in minor units: ₹1,23,456.00 (Indian grouping for the rupee, taka and
-// Nepali rupee; thousands elsewhere).
-func (l *Loc) Money(minor int64, currency string) string { return FormatMoney(minor, currency) }
+// Money formats an amount in minor units: ₹1,23,456.00 (see money.Format).
+func (l *Loc) Money(minor int64, currency string) string { return money.Format(minor, currency) }
 
 // Num formats a count with Indian grouping (1,23,456), as our readers in India expect.
 func (l *Loc) Num(n any) string {
@@ -186,44 +187,7 @@ func (l *Loc) DateTime(t time.Time) string {
 }
 
 // Symbol is a currency's sign (₹), or its code when it has none we know.
-func (l *Loc) Symbol(currency string) string {
-	if s, ok := currencySymbols[strings.ToUpper(currency)]; ok {
-		return s
-	}
-	return strings.ToUpper(currency)
-}
-
-var currencySymbols = map[string]string{"INR": "₹", "BDT": "৳", "NPR": "रु", "USD": "$", "EUR": "€", "GBP": "£"}
-
-// zeroDecimal lists currencies without minor units.
-var zeroDecimal = map[string]bool{"JPY": true, "KRW": true, "VND": true}
-
-// FormatMoney formats minor units of currency for people: ₹1,23,456.00.
-func FormatMoney(minor int64, currency string) string {
-	currency = strings.ToUpper(currency)
-	sym, ok := currencySymbols[currency]
-	if !ok {
-		sym = currency + " "
-	}
-	neg := minor < 0
-	if neg {
-		minor = -minor
-	}
-	var s string
-	group := groupThousands
-	if currency == "INR" || currency == "BDT" || currency == "NPR" {
-		group = groupIndian
-	}
-	if zeroDecimal[currency] {
-		s = group(minor)
-	} else {
-		s = group(minor/100) + fmt.Sprintf(".%02d", minor%100)
-	}
-	if neg {
-		return "-" + sym + s
-	}
-	return sym + s
-}
+func (l *Loc) Symbol(currency string) string { return money.Symbol(currency) }
 
 // groupIndian groups digits as lakh and crore: 12,34,56,789.
 func groupIndian(n int64) string {
@@ -250,64 +214,6 @@ func groupIndian(n int64) string {
 	return s
 }
 
-// groupThousands groups digits in threes: 12,345,678.
-func groupThousands(n int64) string {
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	s := strconv.FormatInt(n, 10)
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
-
-// parseMoney reads an amount a person typed ("1,250", "1250.5", "₹ 90") into minor units.
-func parseMoney(s string) (int64, bool) {
-	s = strings.TrimSpace(s)
-	for _, sym := range currencySymbols {
-		s = strings.TrimPrefix(s, sym)
-	}
-	s = strings.ReplaceAll(strings.TrimSpace(s), ",", "")
-	if s == "" {
-		return 0, false
-	}
-	whole, frac, hasFrac := strings.Cut(s, ".")
-	if whole == "" {
-		whole = "0"
-	}
-	w, err := strconv.ParseInt(whole, 10, 64)
-	if err != nil || w < 0 || w > 1e12 {
-		return 0, false
-	}
-	var f int64
-	if hasFrac {
-		if len(frac) == 0 || len(frac) > 2 {
-			return 0, false
-		}
-		if len(frac) == 1 {
-			frac += "0"
-		}
-		f, err = strconv.ParseInt(frac, 10, 64)
-		if err != nil || f < 0 {
-			return 0, false
-		}
-	}
-	return w*100 + f, true
-}
-
-// minorToInput renders minor units for a form field ("1250.50", or "1250" when whole).
-func minorToInput(minor int64) string {
-	if minor%100 == 0 {
-		return strconv.FormatInt(minor/100, 10)
-	}
-	return fmt.Sprintf("%d.%02d", minor/100, minor%100)
-}
+// minorToInput renders minor units for a form field ("1250.50", or "1250" when whole); it is
+// the templates' money function.
+func minorToInput(minor int64, currency string) string { return money.Input(minor, currency) }

@@ -11,45 +11,6 @@ import (
 	"time"
 )
 
-func TestFormatMoney(t *testing.T) {
-	tests := []struct {
-		minor int64
-		cur   string
-		want  string
-	}{
-		{12345600, "INR", "₹1,23,456.00"},
-		{1234567890, "INR", "₹1,23,45,678.90"},
-		{99900, "INR", "₹999.00"},
-		{5, "INR", "₹0.05"},
-		{-150050, "INR", "-₹1,500.50"},
-		{123456789, "USD", "$1,234,567.89"},
-		{500, "JPY", "JPY 500"},
-		{100000, "BDT", "৳1,000.00"},
-	}
-	for _, tt := range tests {
-		if got := FormatMoney(tt.minor, tt.cur); got != tt.want {
-			t.Errorf("FormatMoney(%d, %s) = %q, want %q", tt.minor, tt.cur, got, tt.want)
-		}
-	}
-}
-
-func TestParseMoney(t *testing.T) {
-	tests := []struct {
-		in   string
-		want int64
-		ok   bool
-	}{
-		{"250", 25000, true}, {"250.5", 25050, true}, {"1,23,456.75", 12345675, true}, {"₹ 90", 9000, true},
-		{"", 0, false}, {"abc", 0, false}, {"1.234", 0, false}, {"-5", 0, false},
-	}
-	for _, tt := range tests {
-		got, ok := parseMoney(tt.in)
-		if got != tt.want || ok != tt.ok {
-			t.Errorf("parseMoney(%q) = %d, %v; want %d, %v", tt.in, got, ok, tt.want, tt.ok)
-		}
-	}
-}
-
 func TestLocFormats(t *testing.T) {
 	tr, err := newTranslator()
 	if err != nil {

@@ -2,7 +2,6 @@ package frontend
 
 import (
 	"context"
-	"encoding/csv"
 	"io"
 	"net/http"
 	"sort"
@@ -279,27 +278,7 @@ func (s *Site) exportSales(ctx context.Context, a accounts.Actor, programID stri
 	if err := s.Audit.Record(ctx, a, "export.payouts_csv", "program", programID, programID, "payout report"); err != nil {
 		return err
 	}
-	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"maker", "currency", "sales", "earned", "pending", "transferred", "reversed", "disbursed"})
-	money := func(n int64) string { return minorToInput(n) }
-	for _, row := range append(r.Makers, r.Totals) {
-		name := row.DisplayName
-		if row.MakerID == "" {
-			name = "TOTAL"
-		}
-		_ = cw.Write([]string{csvSafe(name), r.Currency, strconv.Itoa(row.Sales), money(row.Earned), money(row.Pending),
-			money(row.Transferred), money(row.Reversed), money(row.Disbursed)})
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
-// csvSafe stops a spreadsheet from treating a cell as a formula.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
+	return r.WriteCSV(w)
 }
 
 // kAnon is the smallest group the public pages show as a number (CTDC practice, k = 11).

@@ -13,6 +13,7 @@ import (
 	"github.com/fairhands/marketplace/accounts"
 	"github.com/fairhands/marketplace/catalog"
 	"github.com/fairhands/marketplace/fault"
+	"github.com/fairhands/marketplace/money"
 	"github.com/fairhands/marketplace/programs"
 )
 
@@ -45,12 +46,8 @@ type productForm struct {
 }
 
 func (s *Site) newProductForm(prog programs.Program, action, back, forMaker string) productForm {
-	sym := currencySymbols[prog.Currency]
-	if sym == "" {
-		sym = prog.Currency + " "
-	}
 	return productForm{Action: action, Back: back, Program: prog, Categories: formCategories,
-		HourPrice: catalog.LowestFairPrice(0, 1, prog, s.Catalog.Fees), Fees: s.Catalog.Fees, Symbol: sym, ForMaker: forMaker}
+		HourPrice: catalog.LowestFairPrice(0, 1, prog, s.Catalog.Fees), Fees: s.Catalog.Fees, Symbol: money.Symbol(prog.Currency), ForMaker: forMaker}
 }
 
 // makerProgram loads the program of the signed-in maker.
@@ -142,11 +139,11 @@ func (s *Site) createProduct(c *gin.Context, prog programs.Program, makerID stri
 	}
 	in := catalog.CreateInput{MakerID: makerID, Title: p.Form["title"], Description: p.Form["description"],
 		Category: p.Form["category"], Currency: prog.Currency}
-	var ok bool
-	if in.Price, ok = parseMoney(p.Form["price"]); !ok || in.Price <= 0 {
+	var err error
+	if in.Price, err = money.Parse(p.Form["price"], prog.Currency); err != nil || in.Price <= 0 {
 		p.Errors["price"] = l.T("err_money")
 	}
-	if in.MaterialsCost, ok = parseMoney(p.Form["materials"]); !ok && p.Form["materials"] != "" {
+	if in.MaterialsCost, err = money.Parse(p.Form["materials"], prog.Currency); err != nil && p.Form["materials"] != "" {
 		p.Errors["materials"] = l.T("err_money")
 	}
 	if n, err := strconv.Atoi(p.Form["stock"]); err != nil || n < 0 {
@@ -341,8 +338,14 @@ func (s *Site) productUpdate(c *gin.Context, base string) {
 	id := c.Param("id")
 	var in catalog.UpdateInput
 	if v := strings.TrimSpace(c.PostForm("price")); v != "" {
-		price, ok := parseMoney(v)
-		if !ok || price <= 0 {
+		// The price is typed in the product's currency, whose minor digits decide what "5.5" is.
+		prod, err := s.Catalog.Product(c.Request.Context(), st.Actor, id)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		price, err := money.Parse(v, prod.Currency)
+		if err != nil || price <= 0 {
 			s.fail(c, fault.Fields(map[string]string{"price": l.T("err_money")}))
 			return
 		}

@@ -2,12 +2,11 @@ package training
 
 import (
 	"context"
-	"encoding/csv"
 	"io"
 	"strconv"
-	"strings"
 
 	"github.com/fairhands/marketplace/accounts"
+	"github.com/fairhands/marketplace/csvout"
 )
 
 // csvHeader names the columns of the report's CSV, one row per enrolment, for funders and
@@ -22,9 +21,9 @@ var csvHeader = []string{
 }
 
 // WriteCSV writes the report as CSV. Cells a spreadsheet would run as a formula (a maker-chosen
-// name starting with "=") are defused with a leading apostrophe.
+// name starting with "=") are defused (see csvout.Defuse).
 func (r Report) WriteCSV(w io.Writer) error {
-	cw := csv.NewWriter(w)
+	cw := csvout.NewWriter(w)
 	if err := cw.Write(csvHeader); err != nil {
 		return err
 	}
@@ -57,16 +56,12 @@ func (r Report) WriteCSV(w io.Writer) error {
 				rec = append(rec, "", "", "", "")
 			}
 			rec = append(rec, intCell(m.MarketplaceIncome), r.Currency)
-			for i := range rec {
-				rec[i] = defuse(rec[i])
-			}
 			if err := cw.Write(rec); err != nil {
 				return err
 			}
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return cw.Flush()
 }
 
 func floatCell(f *float64) string {
@@ -81,14 +76,6 @@ func intCell(n *int64) string {
 		return ""
 	}
 	return strconv.FormatInt(*n, 10)
-}
-
-// defuse stops spreadsheet formula injection (OWASP CSV injection).
-func defuse(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
 
 // ExportReport writes a program's report as CSV for its coordinators. An export leaves the
