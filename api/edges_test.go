@@ -336,6 +336,19 @@ func TestWrongMethodIs405(t *testing.T) {
 	} {
 		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
 			rec := serve(tc.method, tc.path)
+			if !strings.HasPrefix(tc.path, "/api/") && tc.path != "/healthz" {
+				// A web page answers with the site's HTML page, which offers the way on.
+				if rec.Code != http.StatusMethodNotAllowed || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") ||
+					!strings.Contains(rec.Body.String(), `href="/"`) {
+					t.Fatalf("web page: status %d %s %s", rec.Code, rec.Header().Get("Content-Type"), rec.Body)
+				}
+				for _, m := range tc.allow {
+					if !strings.Contains(", "+rec.Header().Get("Allow")+", ", ", "+m+", ") {
+						t.Errorf("Allow %q lacks %s", rec.Header().Get("Allow"), m)
+					}
+				}
+				return
+			}
 			var body struct {
 				Error struct{ Code, Message string }
 			}

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"sync"
 	"testing"
+
+	"github.com/fairhands/marketplace/training"
 )
 
 // TestTrainingConcurrentSignOffs: the embedded store has no transactions, so each enrolment is
@@ -83,9 +85,8 @@ func (f trEarnings) EarnedByMaker(_ context.Context, ids []string) (map[string]i
 	return out, nil
 }
 
-// TestTrainingReportIncome: the report omits income without a source of earnings, and puts
-// marketplace income beside each maker's outcome with one (a fixed stand-in here, so the figures
-// are exact; the payments flow tests cover real earnings).
+// TestTrainingReportIncome: the report puts marketplace income beside each maker's outcome (a
+// fixed stand-in here, so the figures are exact; the payments flow tests cover real earnings).
 func TestTrainingReportIncome(t *testing.T) {
 	t.Parallel()
 	w := newTrWorld(t)
@@ -94,19 +95,13 @@ func TestTrainingReportIncome(t *testing.T) {
 	en := w.enroll(trackID, w.m1, w.c1)
 	w.signOff(en, ms[0], w.c1, map[string]any{"completedOn": trDay(-100)})
 
-	svc := w.e.App.Training
-	wired := svc.Earnings // the app wires payments in; first see the report without it
-	svc.Earnings = nil
-	defer func() { svc.Earnings = wired }()
-	r, err := svc.ProgramReport(ctx, w.e.Actor(w.c1ID), w.p1)
+	// A training service on the same records, with a fixed source of earnings.
+	svc, err := training.New(ctx, w.e.DB, training.Deps{Programs: w.e.App.Programs.Registry(), Accounts: w.e.App.Accounts,
+		Audit: w.e.App.Audit, Box: w.e.App.Box, Earnings: trEarnings{w.m1: 1234500}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.IncomeKnown || r.Makers[0].MarketplaceIncome != nil {
-		t.Fatalf("without payments the income is omitted: %+v", r.Makers)
-	}
-	svc.Earnings = trEarnings{w.m1: 1234500}
-	r, err = svc.ProgramReport(ctx, w.e.Actor(w.c1ID), w.p1)
+	r, err := svc.ProgramReport(ctx, w.e.Actor(w.c1ID), w.p1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fairhands/marketplace/accounts"
+	"github.com/fairhands/marketplace/audit"
 	"github.com/fairhands/marketplace/catalog"
 	"github.com/fairhands/marketplace/fault"
 	"github.com/fairhands/marketplace/programs"
@@ -38,10 +39,15 @@ func twoInstances(t *testing.T) (a, b *catalog.Service, productID string) {
 		Consent: programs.Consents{PublicProfile: consent, WorkPhotos: consent}}); err != nil {
 		t.Fatal(err)
 	}
-	if a, err = catalog.NewService(ctx, db, dir, nil, nil); err != nil {
+	log, err := audit.NewLog(ctx, db)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if b, err = catalog.NewService(ctx, db, dir, nil, nil); err != nil {
+	deps := catalog.Deps{Directory: dir, Audit: log, Gate: noTraining{}, Listings: noListings{}}
+	if a, err = catalog.NewService(ctx, db, deps); err != nil {
+		t.Fatal(err)
+	}
+	if b, err = catalog.NewService(ctx, db, deps); err != nil {
 		t.Fatal(err)
 	}
 	now = now.Truncate(time.Millisecond)
@@ -135,7 +141,7 @@ func TestHoldsReleaseAndSettleOnce(t *testing.T) {
 	a, _, id := twoInstances(t)
 	stock := func() int {
 		t.Helper()
-		p, err := a.Products.ByID(ctx, id)
+		p, err := a.Product(ctx, accounts.Actor{UserID: "admin", Role: accounts.RoleAdmin}, id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -201,5 +207,29 @@ func TestHoldsReleaseAndSettleOnce(t *testing.T) {
 	}
 	if held, err := a.HeldStock(ctx); err != nil || len(held) != 1 || held[0].HoldID != "orderD" || held[0].Quantity != 1 {
 		t.Fatalf("holds: %+v %v", held, err)
+	}
+}
+
+type noListings struct{}
+
+func (noListings) ListingToReview(context.Context, catalog.Product) error { return nil }
+
+func TestNewServiceRefusesAMissingGate(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	dir, err := programs.NewRegistry(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, err := audit.NewLog(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := catalog.NewService(ctx, db, catalog.Deps{Directory: dir, Audit: log, Listings: noListings{}}); err == nil ||
+		!strings.Contains(err.Error(), "training gate") {
+		t.Fatalf("a catalog without its training gate: %v", err)
+	}
+	if _, err := catalog.NewService(ctx, db, catalog.Deps{Directory: dir, Audit: log, Gate: noTraining{}}); err == nil {
+		t.Fatal("a catalog without its listing notifier was built")
 	}
 }

@@ -34,8 +34,11 @@ type world struct {
 	db  *store.DB
 	sm  *stripetest.Server
 	cat *catalog.Service
-	dir *programs.Store
-	svc *payments.Service
+	dir *programs.Store    // the raw records, for set-up
+	reg *programs.Registry // what payments reads
+	// prods is the catalog's raw product store, for set-up and for checking stock as stored.
+	prods *catalog.ProductStore
+	svc   *payments.Service
 
 	progA, progB   string
 	makerA, makerB string
@@ -72,7 +75,14 @@ func newWorld(t *testing.T) *world {
 	if w.dir, err = programs.NewStore(ctx, w.db); err != nil {
 		t.Fatalf("programs: %v", err)
 	}
-	if w.cat, err = catalog.NewService(ctx, w.db, w.dir, auditLog, quiet); err != nil {
+	if w.prods, err = catalog.NewProductStore(ctx, w.db); err != nil {
+		t.Fatalf("products: %v", err)
+	}
+	if w.reg, err = programs.NewRegistry(ctx, w.db); err != nil {
+		t.Fatalf("programs: %v", err)
+	}
+	if w.cat, err = catalog.NewService(ctx, w.db, catalog.Deps{Directory: w.reg, Audit: auditLog, Logger: quiet,
+		Gate: noTraining{}, Listings: noListings{}}); err != nil {
 		t.Fatalf("catalog: %v", err)
 	}
 	w.progA = w.mustProgram("Kolkata Jewellery Workshop", "Kolkata")
@@ -108,7 +118,7 @@ func (w *world) newInstance() *payments.Service {
 	if err != nil {
 		w.t.Fatalf("audit: %v", err)
 	}
-	svc, err := payments.New(w.ctx, cfg, w.db, w.cat, w.dir, auditLog)
+	svc, err := payments.New(w.ctx, cfg, w.db, w.cat, w.reg, auditLog)
 	if err != nil {
 		w.t.Fatalf("payments.New: %v", err)
 	}
@@ -148,7 +158,7 @@ func (w *world) mustProduct(makerID string, stock int) string {
 		Title: fmt.Sprintf("Brass jhumka earrings %d", w.seq.Add(1)), Description: "Made by hand in the workshop.",
 		Category: "jewellery", Price: price, Currency: "INR", Stock: stock, HoursOfWork: 3, MaterialsCost: materials,
 		Status: catalog.StatusPublished, Images: []catalog.Image{}, CreatedAt: now, UpdatedAt: now, PublishedAt: now, Version: 1}
-	if err := w.cat.Products.Insert(w.ctx, p); err != nil {
+	if err := w.prods.Insert(w.ctx, p); err != nil {
 		w.t.Fatalf("insert product: %v", err)
 	}
 	return p.ID
@@ -161,7 +171,7 @@ func (w *world) share() int64 {
 
 func (w *world) stock(productID string) int {
 	w.t.Helper()
-	p, err := w.cat.Products.ByID(w.ctx, productID)
+	p, err := w.prods.ByID(w.ctx, productID)
 	if err != nil {
 		w.t.Fatalf("load product: %v", err)
 	}
@@ -381,3 +391,14 @@ func (w *world) refundsFor(orderID string) []stripetest.Request {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// noTraining stands in for the training gate: payments sells what the catalog has published.
+type noTraining struct{}
+
+func (noTraining) MissingTraining(context.Context, string, string, string) (string, error) {
+	return "", nil
+}
+
+type noListings struct{}
+
+func (noListings) ListingToReview(context.Context, catalog.Product) error { return nil }

@@ -34,6 +34,7 @@ func (c *clock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.n
 type world struct {
 	db       *store.DB
 	svc      *programs.Service
+	domains  *domains
 	accounts *accounts.Service
 	audit    *audit.Log
 	clock    *clock
@@ -53,7 +54,7 @@ func mustWorld(tb testing.TB) world {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	st, err := programs.NewStore(ctx, db)
+	st, err := programs.NewRegistry(ctx, db)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -67,8 +68,14 @@ func mustWorld(tb testing.TB) world {
 	}
 	c := &clock{now: time.Now().UTC().Truncate(time.Millisecond)}
 	acc.Now = c.Now
-	svc := &programs.Service{Store: st, Accounts: acc, Audit: log, Box: box, Now: c.Now}
-	return world{db: db, svc: svc, accounts: acc, audit: log, clock: c}
+	d := &domains{}
+	svc, err := programs.NewService(programs.Deps{Registry: st, Accounts: acc, Audit: log, Box: box,
+		Storefront: d, Catalog: d, Training: noEraser{}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	svc.Now = c.Now
+	return world{db: db, svc: svc, domains: d, accounts: acc, audit: log, clock: c}
 }
 
 func mustProgram(tb testing.TB, w world, name string) programs.Program {
@@ -332,7 +339,7 @@ func TestUpdateSettings(t *testing.T) {
 	p := mustProgram(t, w, "Kolkata Jewellery Workshop")
 	c1 := mustCoordinator(t, w, p.ID, "c1@example.org")
 	var changed []string
-	w.svc.OnProgramChanged = append(w.svc.OnProgramChanged, func(_ context.Context, id string) error {
+	w.domains.onProgram = append(w.domains.onProgram, func(_ context.Context, id string) error {
 		changed = append(changed, id)
 		return nil
 	})
@@ -510,7 +517,7 @@ func TestConsent(t *testing.T) {
 	hooks := &recorder{}
 	// What a hook reads must already be the new state: the storefront recomputes from it.
 	var seenByHook []string
-	w.svc.OnMakerChanged = []programs.MakerHook{hooks.hook, func(ctx context.Context, id string) error {
+	w.domains.onMaker = []makerHook{hooks.hook, func(ctx context.Context, id string) error {
 		pub, err := w.svc.PublicMaker(ctx, id)
 		seenByHook = append(seenByHook, pub.DisplayName)
 		return err
@@ -610,8 +617,8 @@ func TestErase(t *testing.T) {
 	makerID, maker, session := mustMaker(t, w, c1, p.ID, "Tara")
 	otherID, _, otherSession := mustMaker(t, w, c1, p.ID, "Mina")
 	erased, changed := &recorder{fail: 1}, &recorder{}
-	w.svc.OnErase = []programs.EraseHook{erased.eraseHook}
-	w.svc.OnMakerChanged = []programs.MakerHook{changed.hook}
+	w.domains.onErase = []eraseHook{erased.eraseHook}
+	w.domains.onMaker = []makerHook{changed.hook}
 
 	t.Run("needs the word ERASE", func(t *testing.T) {
 		err := w.svc.Erase(ctx, maker, makerID, programs.EraseInput{Confirm: "yes"})
@@ -681,7 +688,7 @@ func TestEraseRepeatableAfterAFailingChangeHook(t *testing.T) {
 	c1 := mustCoordinator(t, w, p.ID, "c1@example.org")
 	makerID, _, session := mustMaker(t, w, c1, p.ID, "Tara")
 	changed := &recorder{fail: 1}
-	w.svc.OnMakerChanged = []programs.MakerHook{changed.hook}
+	w.domains.onMaker = []makerHook{changed.hook}
 
 	if err := w.svc.Erase(ctx, c1, makerID, programs.EraseInput{Confirm: "ERASE"}); err == nil {
 		t.Fatal("erasure reported success although the storefront was not told")
@@ -761,5 +768,63 @@ func TestProgramsReportsADatabaseFailure(t *testing.T) {
 				t.Fatalf("a database failure reported as not found: %v", err)
 			}
 		})
+	}
+}
+
+type (
+	makerHook func(ctx context.Context, makerID string) error
+	eraseHook func(ctx context.Context, actor accounts.Actor, makerID string) error
+)
+
+// domains stands in for the catalog (the storefront and one of the erasers) and lets a test see,
+// or fail, what the programs service tells it.
+type domains struct {
+	onMaker   []makerHook
+	onProgram []func(ctx context.Context, programID string) error
+	onErase   []eraseHook
+}
+
+func (d *domains) InvalidateMaker(ctx context.Context, makerID string) error {
+	for _, h := range d.onMaker {
+		if err := h(ctx, makerID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d *domains) InvalidateProgram(ctx context.Context, programID string) error {
+	for _, h := range d.onProgram {
+		if err := h(ctx, programID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d *domains) EraseMaker(ctx context.Context, actor accounts.Actor, makerID string) error {
+	for _, h := range d.onErase {
+		if err := h(ctx, actor, makerID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// noEraser is the training's part of an erasure, which these tests do not look at.
+type noEraser struct{}
+
+func (noEraser) EraseMaker(context.Context, accounts.Actor, string) error { return nil }
+
+func TestNewServiceRefusesMissingDependencies(t *testing.T) {
+	w := mustWorld(t)
+	_, err := programs.NewService(programs.Deps{Accounts: w.accounts, Audit: w.audit})
+	if err == nil {
+		t.Fatal("a programs service without its storefront and erasers was built")
+	}
+	for _, name := range []string{"Registry", "Box", "Storefront", "Catalog eraser", "Training eraser"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Fatalf("error %q does not name %s", err, name)
+		}
 	}
 }
