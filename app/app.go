@@ -24,6 +24,7 @@ import (
 	"github.com/fairhands/marketplace/notices"
 	"github.com/fairhands/marketplace/notify"
 	"github.com/fairhands/marketplace/payments"
+	"github.com/fairhands/marketplace/periodic"
 	"github.com/fairhands/marketplace/programs"
 	"github.com/fairhands/marketplace/store"
 	"github.com/fairhands/marketplace/training"
@@ -159,18 +160,10 @@ func (a *App) StartWorkers(ctx context.Context) <-chan struct{} {
 	go func() {
 		defer close(done)
 		defer wg.Wait()
-		t := time.NewTicker(time.Hour)
-		defer t.Stop()
-		for {
-			if _, err := a.Accounts.DeleteExpiredSessions(ctx, time.Now().UTC()); err != nil && ctx.Err() == nil {
-				a.Logger.Warn("delete expired sessions", "err", err.Error())
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-		}
+		periodic.Run(ctx, time.Hour, nil, a.Logger, "delete expired sessions", func(ctx context.Context) error {
+			_, err := a.Accounts.DeleteExpiredSessions(ctx, time.Now().UTC())
+			return err
+		})
 	}()
 	return done
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/fairhands/marketplace/periodic"
 	"github.com/fairhands/marketplace/programs"
 	"github.com/fairhands/marketplace/training"
 )
@@ -20,22 +21,13 @@ func (a *App) wireTraining(ctx context.Context, registry *programs.Registry, ear
 	t.BaseURL = a.Config.BaseURL
 	a.Training = t
 	a.workers = append(a.workers, func(ctx context.Context) {
-		tick := time.NewTicker(time.Hour)
-		defer tick.Stop()
-		for {
+		periodic.Run(ctx, time.Hour, nil, a.Logger, "clean unattached evidence photos", func(ctx context.Context) error {
 			n, err := t.CleanUnattachedEvidence(ctx, time.Now().UTC().Add(-24*time.Hour))
-			switch {
-			case err != nil && ctx.Err() == nil:
-				a.Logger.Warn("clean unattached evidence photos", "err", err.Error())
-			case n > 0:
+			if n > 0 {
 				a.Logger.Info("removed unattached evidence photos", "count", n)
 			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
-		}
+			return err
+		})
 	})
 	return nil
 }

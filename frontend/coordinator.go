@@ -272,15 +272,10 @@ type coordMakerData struct {
 // scopedMaker loads a maker whose program the actor coordinates, without opening private fields.
 func (s *Site) scopedMaker(c *gin.Context, id string) (programs.Maker, programs.Program, error) {
 	st := stateOf(c)
-	m, err := s.Programs.Registry().Maker(c.Request.Context(), id)
-	if err != nil {
-		return programs.Maker{}, programs.Program{}, err
+	if st.Actor.IsMaker(id) {
+		return programs.Maker{}, programs.Program{}, programs.ErrMakerNotFound // the coordinator's pages only
 	}
-	if !st.Actor.Coordinates(m.ProgramID) {
-		return programs.Maker{}, programs.Program{}, programs.ErrMakerNotFound
-	}
-	prog, err := s.Programs.Program(c.Request.Context(), st.Actor, m.ProgramID)
-	return m, prog, err
+	return s.Programs.Maker(c.Request.Context(), st.Actor, id)
 }
 
 func (s *Site) coordMaker(c *gin.Context) { s.renderCoordMaker(c, http.StatusOK, nil) }

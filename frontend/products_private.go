@@ -53,12 +53,7 @@ func (s *Site) newProductForm(prog programs.Program, action, back, forMaker stri
 // makerProgram loads the program of the signed-in maker.
 func (s *Site) makerProgram(c *gin.Context) (programs.Maker, programs.Program, error) {
 	st := stateOf(c)
-	m, err := s.Programs.Registry().Maker(c.Request.Context(), st.User.MakerID)
-	if err != nil {
-		return programs.Maker{}, programs.Program{}, err
-	}
-	prog, err := s.Programs.Registry().Program(c.Request.Context(), m.ProgramID)
-	return m, prog, err
+	return s.Programs.Maker(c.Request.Context(), st.Actor, st.User.MakerID)
 }
 
 func (s *Site) makerProductForm(c *gin.Context) {
@@ -283,7 +278,7 @@ func (s *Site) loadPrivateProduct(c *gin.Context) (privateProduct, error) {
 	if st.User.Role != accounts.RoleMaker {
 		d.Coord = true
 		d.Base = "/coordinator/products/" + prod.ID
-		if m, err := s.Programs.Registry().Maker(ctx, prod.MakerID); err == nil {
+		if m, _, err := s.Programs.Maker(ctx, st.Actor, prod.MakerID); err == nil {
 			d.MakerName = m.DisplayName
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/fairhands/marketplace/catalog"
 	"github.com/fairhands/marketplace/notify"
 	"github.com/fairhands/marketplace/payments"
+	"github.com/fairhands/marketplace/periodic"
 	"github.com/fairhands/marketplace/programs"
 	"github.com/fairhands/marketplace/training"
 )
@@ -220,16 +221,7 @@ func (s *Service) SendDigests(ctx context.Context, now time.Time) error {
 
 // RunDigests sends the digests once an hour (each goes once a day) until ctx ends.
 func (s *Service) RunDigests(ctx context.Context) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		if err := s.SendDigests(ctx, time.Now().UTC()); err != nil && ctx.Err() == nil {
-			s.d.Logger.Warn("daily digest", "err", err.Error())
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	periodic.Run(ctx, time.Hour, nil, s.d.Logger, "daily digest", func(ctx context.Context) error {
+		return s.SendDigests(ctx, time.Now().UTC())
+	})
 }

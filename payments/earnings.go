@@ -2,8 +2,9 @@ package payments
 
 import (
 	"context"
-	"github.com/fairhands/marketplace/store"
 	"time"
+
+	"github.com/fairhands/marketplace/store"
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo/options"

@@ -306,6 +306,24 @@ func (s *Service) CreateMaker(ctx context.Context, actor accounts.Actor, program
 	return m.ID, token, nil
 }
 
+// Maker returns a maker's record, without opening its private fields, and her program, to the
+// maker herself or a coordinator of her program (no audit entry: nothing private is read).
+// Everyone else gets ErrMakerNotFound.
+func (s *Service) Maker(ctx context.Context, actor accounts.Actor, id string) (Maker, Program, error) {
+	m, err := s.store.Maker(ctx, id)
+	if err != nil {
+		return Maker{}, Program{}, err
+	}
+	if !canSeeMaker(actor, m) {
+		return Maker{}, Program{}, ErrMakerNotFound
+	}
+	p, err := s.store.Program(ctx, m.ProgramID)
+	if err != nil {
+		return Maker{}, Program{}, err
+	}
+	return m, p, nil
+}
+
 // canSeeMaker reports whether actor may read the maker's private record.
 func canSeeMaker(actor accounts.Actor, m Maker) bool {
 	return actor.IsMaker(m.ID) || actor.Coordinates(m.ProgramID)

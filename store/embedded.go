@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
+	"github.com/fairhands/marketplace/periodic"
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
 )
@@ -129,10 +130,10 @@ func (db *DB) WatchSize(ctx context.Context, interval time.Duration) {
 	if !db.Embedded {
 		return
 	}
-	check := func() {
+	periodic.Run(ctx, interval, nil, db.log, "watch the embedded store's size", func(ctx context.Context) error {
 		names, err := db.read.ListCollectionNames(ctx, map[string]any{})
 		if err != nil {
-			return
+			return err
 		}
 		for _, name := range names {
 			n, err := db.read.Collection(name).EstimatedDocumentCount(ctx)
@@ -144,18 +145,8 @@ func (db *DB) WatchSize(ctx context.Context, interval time.Duration) {
 					"collection", name, "documents", n, "comfortDocs", EmbeddedComfortDocs)
 			}
 		}
-	}
-	check()
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			check()
-		}
-	}
+		return nil
+	})
 }
 
 // ferretLevel is Error unless FERRETDB_LOG_LEVEL asks for more (debugging the embedded server).
