@@ -22,6 +22,7 @@ var (
 	errWebhookOff = fault.New(fault.Invalid, "webhook_not_configured", "STRIPE_WEBHOOK_SECRET is not set, so no Stripe event can be verified")
 	errBadSig     = fault.New(fault.Invalid, "bad_signature", "the Stripe-Signature header is missing or does not match the payload")
 	errBadEvent   = fault.New(fault.Invalid, "bad_event", "the event has no id or no data")
+	errNotAnEvent = fault.New(fault.Invalid, "invalid_payload", "the body is not a Stripe event: it must be the event's JSON object, as Stripe sends it")
 )
 
 // WebhookResult says what became of a delivered event.
@@ -61,6 +62,13 @@ func (s *Service) HandleWebhook(ctx context.Context, payload []byte, signature s
 		}
 	}
 	if err != nil {
+		// stripe-go reports a bad signature and a signed body that is not an event with one
+		// untyped error; a body that is not an event is the sender's mistake whatever its
+		// signature says, so it is told as such.
+		var probe stripe.Event
+		if json.Unmarshal(payload, &probe) != nil {
+			return WebhookResult{}, errNotAnEvent
+		}
 		return WebhookResult{}, errBadSig
 	}
 	if evt.ID == "" || evt.Data == nil || len(evt.Data.Raw) == 0 {
