@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gin-gonic/gin"
+
 	"github.com/fairhands/marketplace/app/apptest"
 )
 
@@ -45,5 +47,18 @@ func TestUnknownWebPathsGetTheSitesPages(t *testing.T) {
 	}
 	if p.Status != http.StatusNotFound || json.Unmarshal([]byte(p.Body), &body) != nil || body.Error.Code != "route_not_found" {
 		t.Fatalf("API 404: %d %s", p.Status, p.Body)
+	}
+}
+
+// A page handler that panics gives the site's own error page in the reader's language (the
+// shell's recovery; httpserver's own tests show the API keeps its JSON 500).
+func TestPanickingPageGetsTheSitesErrorPage(t *testing.T) {
+	e := apptest.New(t)
+	e.App.Engine.GET("/maker/test-panic", func(*gin.Context) { panic("a bug in a page") })
+	w := newWeb(t, e)
+	p := w.get("/maker/test-panic", "Accept-Language", "bn")
+	must(t, p, http.StatusInternalServerError, `lang="bn"`, "আবার চেষ্টা")
+	if ct := p.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+		t.Fatalf("content type %q", ct)
 	}
 }
