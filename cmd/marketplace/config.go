@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -54,6 +55,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.App.SMTPURL == "" {
 		c.App.MailDir = filepath.Join(c.DataDir, "mail")
 	}
+	proxies, err := trustedProxies(get("TRUSTED_PROXIES", ""))
+	if err != nil {
+		return c, err
+	}
+	c.App.TrustedProxies = proxies
 	if !embeddedMode(c) && c.App.StripeSecretKey == "" && get("ALLOW_TEST_PAYMENTS", "") != "true" {
 		return c, errors.New("with MONGODB_URI set (production) and no STRIPE_SECRET_KEY, buyers could only use the test-payment page: " +
 			"set STRIPE_SECRET_KEY, or ALLOW_TEST_PAYMENTS=true for a staging site")
@@ -67,7 +73,6 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return c, errors.New("with MONGODB_URI set (production), SESSION_SECRET and DATA_ENCRYPTION_KEY are required: " +
 			"every instance must share them, and losing DATA_ENCRYPTION_KEY makes makers' private fields unreadable")
 	}
-	var err error
 	if sessionSecret == "" {
 		if sessionSecret, err = keptSecret(c.DataDir, "session-secret"); err != nil {
 			return c, err
@@ -108,3 +113,20 @@ func keptSecret(dataDir, name string) (string, error) {
 
 // embeddedMode reports whether the embedded store is in use (no MONGODB_URI).
 func embeddedMode(c config) bool { return c.MongoURI == "" }
+
+// trustedProxies reads TRUSTED_PROXIES: the load balancers' addresses or CIDRs, comma-separated,
+// whose X-Forwarded-For names the client. Empty trusts none: every client is known by the address
+// that connected, which behind a balancer is the balancer's.
+func trustedProxies(v string) ([]string, error) {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			return nil, fmt.Errorf("TRUSTED_PROXIES: %q is not an IP address or CIDR (e.g. 10.0.0.0/8)", p)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -151,5 +152,30 @@ func TestExportImportMovesTheStore(t *testing.T) {
 	defer stop()
 	if res := post(t, base+"/api/v1/auth/login", `{"login":"tara","password":"demo-password"}`); res.StatusCode != 200 {
 		t.Fatalf("demo maker cannot log in after the move: %d", res.StatusCode)
+	}
+}
+
+func TestTrustedProxiesSetting(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		want  []string
+		bad   bool
+	}{
+		{"", nil, false},
+		{"10.0.0.0/8, 192.0.2.7", []string{"10.0.0.0/8", "192.0.2.7"}, false},
+		{"fd00::/8", []string{"fd00::/8"}, false},
+		{"10.0.0.0/8,balancer.internal", nil, true},
+	} {
+		env := map[string]string{"DATA_DIR": t.TempDir(), "TRUSTED_PROXIES": tc.value}
+		c, err := loadConfig(func(k string) string { return env[k] })
+		if tc.bad {
+			if err == nil || !strings.Contains(err.Error(), "TRUSTED_PROXIES") {
+				t.Fatalf("%q: err = %v, want a TRUSTED_PROXIES error", tc.value, err)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(c.App.TrustedProxies, tc.want) {
+			t.Fatalf("%q: %v %v, want %v", tc.value, c.App.TrustedProxies, err, tc.want)
+		}
 	}
 }
