@@ -61,6 +61,9 @@ func New(d Deps) (*Service, error) {
 	return &Service{d: d}, nil
 }
 
+// Accounts is the accounts service the notices read people from.
+func (s *Service) Accounts() *accounts.Service { return s.d.Accounts }
+
 // OrderEvent tells the buyer what happened to their order ("paid", "shipped", "refunded") and,
 // on payment, asks the coordinators of each program in the order to prepare its items. A failure
 // to queue is logged: the order itself has changed either way.
