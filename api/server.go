@@ -1,5 +1,6 @@
-// Package api is the JSON face of the marketplace under /api/v1: routing, middleware,
-// handlers and the one table that maps domain errors to HTTP statuses.
+// Package api is the JSON face of the marketplace under /api/v1: its routes, authentication,
+// request decoding and handlers. It mounts on the shared HTTP shell (package httpserver), whose
+// one table maps domain errors to statuses for both faces.
 package api
 
 import (
