@@ -11,9 +11,10 @@ import (
 	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
-	"github.com/fairhands/marketplace/periodic"
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
+
+	"github.com/fairhands/marketplace/periodic"
 )
 
 // ferretNewMu serialises ferretdb.New, which writes a package-level variable of FerretDB's
@@ -117,6 +118,16 @@ func openEmbedded(ctx context.Context, cfg Config) (*DB, error) {
 		_ = db.Close(context.Background())
 		return nil, fmt.Errorf("embedded store: ping: %w", err)
 	}
+	// Every collection table gets the index its reads, updates and deletes by _id need
+	// (idindex.go): now, when a store creates its indexes, and with the size check.
+	if db.ids, err = newIDIndexer(filepath.Join(sqliteDir, cfg.Database+".sqlite")); err != nil {
+		_ = db.Close(context.Background())
+		return nil, fmt.Errorf("embedded store: %w", err)
+	}
+	if err := db.ensureIDIndexes(ctx); err != nil {
+		_ = db.Close(context.Background())
+		return nil, fmt.Errorf("embedded store: %w", err)
+	}
 	cfg.Logger.Info("using the embedded store (FerretDB on SQLite); set MONGODB_URI to use MongoDB",
 		"dataDir", cfg.DataDir, "database", cfg.Database,
 		"comfortDocsPerCollection", EmbeddedComfortDocs,
@@ -131,6 +142,9 @@ func (db *DB) WatchSize(ctx context.Context, interval time.Duration) {
 		return
 	}
 	periodic.Run(ctx, interval, nil, db.log, "watch the embedded store's size", func(ctx context.Context) error {
+		if err := db.ensureIDIndexes(ctx); err != nil {
+			db.log.Warn("index _id of new collections", "err", err.Error())
+		}
 		names, err := db.read.ListCollectionNames(ctx, map[string]any{})
 		if err != nil {
 			return err

@@ -47,6 +47,9 @@ type DB struct {
 	log         *slog.Logger
 	stop        func()
 
+	// ids keeps the embedded SQLite's _id expression index on every collection (idindex.go).
+	ids *idIndexer
+
 	// casLocks serialise the conditional writes of each collection in embedded mode (cas.go).
 	casMu    sync.Mutex
 	casLocks map[string]*sync.Mutex
@@ -116,6 +119,9 @@ func (db *DB) Close(ctx context.Context) error {
 		errs = append(errs, db.writeClient.Disconnect(ctx))
 	}
 	errs = append(errs, db.readClient.Disconnect(ctx))
+	if db.ids != nil {
+		errs = append(errs, db.ids.close())
+	}
 	if db.stop != nil {
 		db.stop()
 	}
@@ -149,6 +155,9 @@ func (db *DB) EnsureIndexes(ctx context.Context, collection string, models ...mo
 		if _, err := db.Write(collection).Indexes().CreateOne(ctx, m); err != nil {
 			return fmt.Errorf("create index %s on %s: %w", name, collection, err)
 		}
+	}
+	if err := db.ensureIDIndexes(ctx); err != nil {
+		return fmt.Errorf("index _id on %s: %w", collection, err)
 	}
 	return nil
 }
