@@ -197,9 +197,10 @@ func (s *Service) SendDigests(ctx context.Context, now time.Time) error {
 				continue
 			}
 			due = append(due, notify.FollowUp{
-				Title: fmt.Sprintf("%d-month follow-up: %s (%s, %s)", f.Months, f.DisplayName, f.TrackName, p.Name),
-				Due:   f.Due.Time,
-				URL:   s.d.BaseURL + "/coordinator/makers/" + f.MakerID,
+				Title:  fmt.Sprintf("%d-month follow-up: %s (%s, %s)", f.Months, f.DisplayName, f.TrackName, p.Name),
+				Months: f.Months, Maker: f.DisplayName, Track: f.TrackName, Program: p.Name,
+				Due: f.Due.Time,
+				URL: s.d.BaseURL + "/coordinator/makers/" + f.MakerID,
 			})
 		}
 		for _, c := range cs {

@@ -118,8 +118,7 @@ func TestPaidOrderTellsTheBuyerAndEachProgramOfItsOwnItems(t *testing.T) {
 	if !strings.Contains(buyer.Text, "Tara") {
 		t.Fatalf("the buyer sees the maker's chosen name: %s", buyer.Text)
 	}
-	// Each program's coordinator hears of her own program's items only. (Coordinators' mails are
-	// written in English only so far: the outbox falls back to it.)
+	// Each program's coordinator hears of her own program's items only, in her own language.
 	seen := 0
 	for _, c := range []struct{ addr, lang, mine, other string }{
 		{"c1@example.org", "bn", "Copper wire ring", "Block-printed bag"},
@@ -130,7 +129,7 @@ func TestPaidOrderTellsTheBuyerAndEachProgramOfItsOwnItems(t *testing.T) {
 				continue
 			}
 			seen++
-			if !strings.Contains(e.Text, c.mine) || strings.Contains(e.Text, c.other) {
+			if e.Lang != c.lang || !strings.Contains(e.Text, c.mine) || strings.Contains(e.Text, c.other) {
 				t.Fatalf("%s was told: lang %s\n%s", c.addr, e.Lang, e.Text)
 			}
 		}

@@ -87,9 +87,13 @@ func (i Item) Total() int64 { return i.UnitPrice * int64(i.Quantity) }
 
 // FollowUp is one follow-up due, as listed in a coordinator's digest.
 type FollowUp struct {
-	// Title says what to do; name makers in it only by display name.
+	// Title says what to do, in English; name makers in it only by display name.
 	Title string
-	Due   time.Time
+	// Months, Maker (her display name), Track and Program are the parts of the title, for mail
+	// in other languages.
+	Months                int
+	Maker, Track, Program string
+	Due                   time.Time
 	// URL opens the record the follow-up is about.
 	URL string
 }

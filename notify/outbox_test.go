@@ -474,8 +474,10 @@ func TestEveryTemplateRendersInEveryLanguage(t *testing.T) {
 		CoordinatorListingReview: {"productTitle": "Brass bangle", "makerDisplayName": "Asha", "program": "Kolkata Jewellery Workshop",
 			"reviewURL": "https://x.example/c/review/1"},
 		CoordinatorDigest: {"date": day, "dashboardURL": "https://x.example/c/followups", "followUps": []FollowUp{
-			{Title: "Check in with Asha after the polishing course", Due: day, URL: "https://x.example/c/f/1"},
-			{Title: "Certificate for Mou", Due: day.AddDate(0, 0, -1), URL: "https://x.example/c/f/2"}}},
+			{Title: "3-month follow-up: Asha (Polishing, Kolkata Jewellery Workshop)", Months: 3, Maker: "Asha", Track: "Polishing",
+				Program: "Kolkata Jewellery Workshop", Due: day, URL: "https://x.example/c/f/1"},
+			{Title: "6-month follow-up: Mou (Stringing, Kolkata Jewellery Workshop)", Months: 6, Maker: "Mou", Track: "Stringing",
+				Program: "Kolkata Jewellery Workshop", Due: day.AddDate(0, 0, -1), URL: "https://x.example/c/f/2"}}},
 	}
 	if got, want := len(o.Templates()), len(data); got != want {
 		t.Errorf("%d templates, %d tested: %v", got, want, o.Templates())
@@ -485,7 +487,6 @@ func TestEveryTemplateRendersInEveryLanguage(t *testing.T) {
 		Hindi:   func(r rune) bool { return r >= 0x0900 && r <= 0x097F },
 		Bengali: func(r rune) bool { return r >= 0x0980 && r <= 0x09FF },
 	}
-	buyer := map[string]bool{OrderConfirmation: true, OrderShipped: true, OrderRefunded: true}
 	for _, name := range o.Templates() {
 		for _, lang := range []string{English, Hindi, Bengali} {
 			t.Run(name+"/"+lang, func(t *testing.T) {
@@ -498,10 +499,7 @@ func TestEveryTemplateRendersInEveryLanguage(t *testing.T) {
 						t.Errorf("%s part is broken: %q", part, s)
 					}
 				}
-				wantLang := lang
-				if !buyer[name] {
-					wantLang = English // coordinators' mail is in English
-				}
+				wantLang := lang // buyers' and coordinators' mail alike
 				if !strings.ContainsFunc(c.Subject, scripts[wantLang]) || !strings.ContainsFunc(c.Text, scripts[wantLang]) {
 					t.Errorf("not written in %s: %q", wantLang, c.Subject)
 				}

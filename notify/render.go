@@ -46,6 +46,9 @@ func funcs() map[string]any {
 	return map[string]any{
 		"money": moneyFunc,
 		"date":  func(t time.Time) string { return t.Format("Mon 2 Jan 2006") },
+		// numdate is a date in numerals only (2/12/2026), for mail in Hindi and Bengali, whose
+		// readers need no English month names.
+		"numdate": func(t time.Time) string { return t.Format("2/1/2006") },
 		// link bundles a URL and its label for the layout's "button" template.
 		"link": func(url, label string) map[string]string { return map[string]string{"URL": url, "Label": label} },
 	}
