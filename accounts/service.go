@@ -164,16 +164,28 @@ func (s *Service) LogoutEverywhere(ctx context.Context, userID string) (int64, e
 	return s.sessions.DeleteForUser(ctx, userID)
 }
 
-// Invite creates an invitation for an invited user and returns its token (shown once).
+// Invite creates an invitation for an invited user and returns its token (shown once). Every
+// earlier unused link of that user stops working: a link handed to the wrong person, or lost
+// with a phone, is not left open by issuing a new one.
 func (s *Service) Invite(ctx context.Context, userID, createdBy string) (string, error) {
 	token := NewToken()
 	now := s.now()
-	err := s.invites.Create(ctx, Invite{ID: HashToken(token), UserID: userID, CreatedBy: createdBy,
+	hash := HashToken(token)
+	err := s.invites.Create(ctx, Invite{ID: hash, UserID: userID, CreatedBy: createdBy,
 		CreatedAt: now, ExpiresAt: now.Add(InviteTTL)})
 	if err != nil {
 		return "", err
 	}
+	if _, err := s.invites.RevokeOthers(ctx, userID, hash, now); err != nil {
+		return "", err
+	}
 	return token, nil
+}
+
+// RevokeInvites withdraws every pending invitation of a user (a coordinator's "cancel this
+// link") and returns how many it withdrew.
+func (s *Service) RevokeInvites(ctx context.Context, userID string) (int64, error) {
+	return s.invites.RevokeOthers(ctx, userID, "", s.now())
 }
 
 // AcceptInput sets the credentials of an invited person.
@@ -228,6 +240,10 @@ func (s *Service) AcceptInvite(ctx context.Context, token string, in AcceptInput
 	}
 	if err := s.users.Activate(ctx, u.ID, login, HashPassword(in.Password)); err != nil {
 		_ = s.invites.Release(ctx, hash)
+		return User{}, err
+	}
+	// The account is set up: no other link of hers may set it up again.
+	if _, err := s.invites.RevokeOthers(ctx, u.ID, hash, s.now()); err != nil {
 		return User{}, err
 	}
 	u.Login, u.Status = login, StatusActive

@@ -475,3 +475,88 @@ func TestEnsureAdmin(t *testing.T) {
 		t.Fatalf("admin login: %+v %v", u, err)
 	}
 }
+
+// A new link, an acceptance or a coordinator's "cancel" leaves no older link usable: a link
+// handed to the wrong person or lost with a phone must not stay open.
+func TestInvitationsRevoke(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	accept := func(w world, token, login string) error {
+		_, err := w.svc.AcceptInvite(ctx, token, accounts.AcceptInput{Login: login, Password: "a good password"})
+		return err
+	}
+
+	t.Run("a new invitation revokes the earlier ones", func(t *testing.T) {
+		w := mustWorld(t)
+		maker, first := mustInvited(t, w, accounts.User{Role: accounts.RoleMaker})
+		second := mustInviteToken(t, w, maker.ID)
+		third := mustInviteToken(t, w, maker.ID)
+		for name, tok := range map[string]string{"first": first, "second": second} {
+			if _, _, err := w.svc.PendingInvite(ctx, tok); !errors.Is(err, accounts.ErrInviteInvalid) {
+				t.Errorf("the %s link is still pending after a new one: %v", name, err)
+			}
+			if err := accept(w, tok, "old.link"); !errors.Is(err, accounts.ErrInviteInvalid) {
+				t.Errorf("the %s link was accepted after a new one: %v", name, err)
+			}
+		}
+		if err := accept(w, third, "new.link"); err != nil {
+			t.Fatalf("the newest link: %v", err)
+		}
+	})
+
+	t.Run("other people's links are untouched", func(t *testing.T) {
+		w := mustWorld(t)
+		_, hers := mustInvited(t, w, accounts.User{Role: accounts.RoleMaker})
+		other, _ := mustInvited(t, w, accounts.User{Role: accounts.RoleMaker})
+		mustInviteToken(t, w, other.ID)
+		if err := accept(w, hers, "her.login"); err != nil {
+			t.Fatalf("another maker's new link revoked hers: %v", err)
+		}
+	})
+
+	t.Run("accepting one revokes the rest", func(t *testing.T) {
+		w := mustWorld(t)
+		maker, token := mustInvited(t, w, accounts.User{Role: accounts.RoleMaker})
+		// A second link made before this rule existed (or by a racing request).
+		invites, err := accounts.NewInviteStore(ctx, w.db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		spare := accounts.NewToken()
+		if err := invites.Create(ctx, accounts.Invite{ID: accounts.HashToken(spare), UserID: maker.ID,
+			CreatedAt: w.clock.Now(), ExpiresAt: w.clock.Now().Add(accounts.InviteTTL)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := accept(w, token, "first.use"); err != nil {
+			t.Fatal(err)
+		}
+		inv, err := invites.ByHash(ctx, accounts.HashToken(spare))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if inv.UsedAt.IsZero() || inv.RevokedAt.IsZero() {
+			t.Fatalf("the other link is still open after acceptance: %+v", inv)
+		}
+	})
+
+	t.Run("a coordinator revokes a pending invitation", func(t *testing.T) {
+		w := mustWorld(t)
+		maker, token := mustInvited(t, w, accounts.User{Role: accounts.RoleMaker})
+		n, err := w.svc.RevokeInvites(ctx, maker.ID)
+		if err != nil || n != 1 {
+			t.Fatalf("RevokeInvites: %d %v, want 1", n, err)
+		}
+		if _, _, err := w.svc.PendingInvite(ctx, token); !errors.Is(err, accounts.ErrInviteInvalid) {
+			t.Fatalf("the revoked link is still pending: %v", err)
+		}
+		if err := accept(w, token, "revoked.one"); !errors.Is(err, accounts.ErrInviteInvalid) {
+			t.Fatalf("the revoked link was accepted: %v", err)
+		}
+		if n, err := w.svc.RevokeInvites(ctx, maker.ID); err != nil || n != 0 {
+			t.Fatalf("second RevokeInvites: %d %v, want 0", n, err)
+		}
+		if err := accept(w, mustInviteToken(t, w, maker.ID), "fresh.link"); err != nil {
+			t.Fatalf("a new link after a revocation: %v", err)
+		}
+	})
+}

@@ -293,3 +293,35 @@ func TestMetricsNeedTheToken(t *testing.T) {
 		}
 	}
 }
+
+// TestInviteRevoke: a coordinator withdraws a maker's pending link; a new link makes the old one
+// useless; a coordinator of another program cannot touch it.
+func TestInviteRevoke(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t)
+	pA, pB := e.Program("Revoke A"), e.Program("Revoke B")
+	_, cA := e.Coordinator(pA)
+	_, cB := e.Coordinator(pB)
+	newMaker := func(name string) (string, string) {
+		r := e.Must(http.StatusCreated, "POST", "/api/v1/programs/"+pA+"/makers", cA, map[string]any{
+			"displayName": name, "legalName": name + " Legal", "consent": map[string]bool{}})
+		return r.Str("id"), r.Str("inviteToken")
+	}
+	accept := func(status int, token, login string) {
+		t.Helper()
+		e.Must(status, "POST", "/api/v1/invites/"+token+"/accept", "", map[string]string{"login": login, "password": "long-enough"})
+	}
+
+	id, token := newMaker("Rekha")
+	e.Must(http.StatusNotFound, "POST", "/api/v1/makers/"+id+"/invite/revoke", cB, nil)
+	r := e.Must(http.StatusOK, "POST", "/api/v1/makers/"+id+"/invite/revoke", cA, nil)
+	if r.Num("revoked") != 1 {
+		t.Fatalf("revoke: %s, want 1 link revoked", r.Body)
+	}
+	accept(http.StatusNotFound, token, "rekha.k")
+
+	// An admin may revoke too.
+	id2, first := newMaker("Mina")
+	e.Must(http.StatusOK, "POST", "/api/v1/makers/"+id2+"/invite/revoke", e.AdminToken, nil)
+	accept(http.StatusNotFound, first, "mina.k")
+}

@@ -350,4 +350,15 @@ func (s *Site) coordMakerReinvite(c *gin.Context) {
 	s.renderCoordMaker(c, http.StatusCreated, func(d *coordMakerData) { d.Invite = s.newInviteLink(token, m.DisplayName) })
 }
 
+// coordMakerRevokeInvite withdraws every pending invitation link of a maker (a link handed to
+// the wrong person, or lost with a phone).
+func (s *Site) coordMakerRevokeInvite(c *gin.Context) {
+	st := stateOf(c)
+	if _, err := s.Programs.RevokeMakerInvites(c.Request.Context(), st.Actor, c.Param("id")); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.redirectFlash(c, "/coordinator/makers/"+c.Param("id"), "invite_revoked")
+}
+
 func itoa(n int) string { return strconv.Itoa(n) }
