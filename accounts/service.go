@@ -67,7 +67,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (User, error) 
 	if err := fault.Check(in); err != nil {
 		return User{}, err
 	}
-	if msg := ValidatePassword(in.Password); msg != "" {
+	if msg := ValidatePassword(RoleBuyer, in.Password); msg != "" {
 		return User{}, fault.Fields(map[string]string{"password": msg})
 	}
 	u := User{Role: RoleBuyer, Login: in.Email, Email: in.Email, Name: in.Name,
@@ -215,7 +215,7 @@ func (s *Service) AcceptInvite(ctx context.Context, token string, in AcceptInput
 		return User{}, ErrAlreadyRegistered
 	}
 	fields := map[string]string{}
-	if msg := ValidatePassword(in.Password); msg != "" {
+	if msg := ValidatePassword(u.Role, in.Password); msg != "" {
 		fields["password"] = msg
 	}
 	login := in.Login
@@ -272,7 +272,7 @@ func (s *Service) EnsureAdmin(ctx context.Context, email, password string) (bool
 	if _, err := mail.ParseAddress(email); err != nil {
 		return false, fmt.Errorf("ADMIN_EMAIL is not an email address: %q", email)
 	}
-	if msg := ValidatePassword(password); msg != "" {
+	if msg := ValidatePassword(RoleAdmin, password); msg != "" {
 		return false, fmt.Errorf("ADMIN_PASSWORD %s", msg)
 	}
 	u := User{Role: RoleAdmin, Login: email, Email: email, Name: "Administrator",

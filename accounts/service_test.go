@@ -560,3 +560,63 @@ func TestInvitationsRevoke(t *testing.T) {
 		}
 	})
 }
+
+// New passwords: at least 10 characters, 12 for staff, and none of the most common ones.
+func TestPasswordRules(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := mustWorld(t)
+	tests := []struct {
+		name     string
+		role     accounts.Role
+		password string
+		want     accounts.PasswordProblem
+	}{
+		{"buyer, 9 characters", accounts.RoleBuyer, "abcdefg9x", accounts.PasswordTooShort},
+		{"buyer, 10 characters", accounts.RoleBuyer, "river7moon", accounts.PasswordOK},
+		{"maker, 9 characters", accounts.RoleMaker, "abcdefg9x", accounts.PasswordTooShort},
+		{"maker, a Hindi passphrase counts letters, not bytes", accounts.RoleMaker, "नदी किनारे", accounts.PasswordOK},
+		{"coordinator, 11 characters", accounts.RoleCoordinator, "river7moon!", accounts.PasswordTooShort},
+		{"coordinator, 12 characters", accounts.RoleCoordinator, "river7moon!!", accounts.PasswordOK},
+		{"admin, 11 characters", accounts.RoleAdmin, "river7moon!", accounts.PasswordTooShort},
+		{"common: keyboard row", accounts.RoleBuyer, "qwertyuiop", accounts.PasswordCommon},
+		{"common, any case", accounts.RoleBuyer, "PassWord123", accounts.PasswordCommon},
+		{"common: word and digits", accounts.RoleCoordinator, "password@123", accounts.PasswordCommon},
+		{"common: digits", accounts.RoleBuyer, "1234567890", accounts.PasswordCommon},
+		{"too long", accounts.RoleBuyer, strings.Repeat("x", 257), accounts.PasswordTooLong},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := accounts.CheckNewPassword(tc.role, tc.password); got != tc.want {
+				t.Fatalf("CheckNewPassword(%s, %q) = %q, want %q", tc.role, tc.password, got, tc.want)
+			}
+		})
+	}
+
+	t.Run("sign-up refuses a short or common password", func(t *testing.T) {
+		for _, p := range []string{"nine-char", "qwertyuiop", "Password123"} {
+			_, err := w.svc.Register(ctx, accounts.RegisterInput{Email: "p@example.org", Password: p, Name: "P"})
+			wantKind(t, err, fault.Invalid, "password")
+		}
+	})
+	t.Run("an invited coordinator needs 12 characters", func(t *testing.T) {
+		_, tok := mustInvited(t, w, accounts.User{Role: accounts.RoleCoordinator, Login: "c12@example.org", Email: "c12@example.org"})
+		_, err := w.svc.AcceptInvite(ctx, tok, accounts.AcceptInput{Password: "eleven-char"})
+		wantKind(t, err, fault.Invalid, "password")
+		if _, err := w.svc.AcceptInvite(ctx, tok, accounts.AcceptInput{Password: "twelve-chars"}); err != nil {
+			t.Fatalf("12 characters: %v", err)
+		}
+	})
+	t.Run("an invited maker needs 10 and no common password", func(t *testing.T) {
+		_, tok := mustInvited(t, w, accounts.User{Role: accounts.RoleMaker})
+		for _, p := range []string{"nine-char", "iloveyou12"} {
+			_, err := w.svc.AcceptInvite(ctx, tok, accounts.AcceptInput{Login: "pw.maker", Password: p})
+			wantKind(t, err, fault.Invalid, "password")
+		}
+	})
+	t.Run("the admin from the environment needs 12", func(t *testing.T) {
+		if _, err := w.svc.EnsureAdmin(ctx, "admin@example.org", "eleven-char"); err == nil {
+			t.Fatal("an admin with an 11-character password was created")
+		}
+	})
+}

@@ -3,10 +3,12 @@
 package accounts
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/fairhands/marketplace/fault"
 )
@@ -109,13 +111,59 @@ func ValidateLoginName(s string) string {
 	return ""
 }
 
-// ValidatePassword checks a new password. Long passphrases are welcome; paste is allowed.
-func ValidatePassword(p string) string {
+// Password lengths, counted in characters (a Hindi or Bengali passphrase counts its letters, not
+// its bytes). Staff reach every maker's private record, so theirs are longer.
+const (
+	MinPasswordLen      = 10
+	MinStaffPasswordLen = 12
+	MaxPasswordLen      = 256
+)
+
+// MinPasswordLength is the shortest new password allowed for a role.
+func MinPasswordLength(r Role) int {
+	if r == RoleAdmin || r == RoleCoordinator {
+		return MinStaffPasswordLen
+	}
+	return MinPasswordLen
+}
+
+// PasswordProblem says why a new password is refused; the pages translate it.
+type PasswordProblem string
+
+// The reasons a new password is refused.
+const (
+	PasswordOK       PasswordProblem = ""
+	PasswordTooShort PasswordProblem = "too_short"
+	PasswordTooLong  PasswordProblem = "too_long"
+	PasswordCommon   PasswordProblem = "too_common"
+)
+
+// CheckNewPassword tells what, if anything, is wrong with a new password for an account of role
+// r: too short for the role, too long, or one of the most common passwords (which attackers try
+// first). Long passphrases are welcome; paste is allowed.
+func CheckNewPassword(r Role, p string) PasswordProblem {
+	n := utf8.RuneCountInString(p)
 	switch {
-	case len(p) < 8:
-		return "must be at least 8 characters"
-	case len(p) > 256:
-		return "must be at most 256 characters"
+	case n < MinPasswordLength(r):
+		return PasswordTooShort
+	case n > MaxPasswordLen:
+		return PasswordTooLong
+	case IsCommonPassword(p):
+		return PasswordCommon
+	}
+	return PasswordOK
+}
+
+// ValidatePassword checks a new password for an account of role r and says what is wrong in
+// English ("" when it is fine), for the API's field errors.
+func ValidatePassword(r Role, p string) string {
+	switch CheckNewPassword(r, p) {
+	case PasswordTooShort:
+		return fmt.Sprintf("must be at least %d characters", MinPasswordLength(r))
+	case PasswordTooLong:
+		return fmt.Sprintf("must be at most %d characters", MaxPasswordLen)
+	case PasswordCommon:
+		return "is one of the most common passwords, which are guessed first: choose another (a few words you will remember work well)"
 	}
 	return ""
 }

@@ -142,6 +142,9 @@ type inviteView struct {
 	Token string
 	Maker bool
 	Email string
+	// MinPassword is the shortest password the account's role may choose.
+	MinPassword int
+	role        accounts.Role
 }
 
 // invite loads what the acceptance form needs; an unusable link is ErrInviteInvalid.
@@ -151,7 +154,8 @@ func (s *Site) invite(c *gin.Context) (inviteView, error) {
 	if err != nil {
 		return inviteView{}, err
 	}
-	return inviteView{Token: token, Maker: u.Role == accounts.RoleMaker, Email: u.Email}, nil
+	return inviteView{Token: token, Maker: u.Role == accounts.RoleMaker, Email: u.Email,
+		MinPassword: accounts.MinPasswordLength(u.Role), role: u.Role}, nil
 }
 
 func (s *Site) inviteForm(c *gin.Context) {
@@ -192,8 +196,8 @@ func (s *Site) inviteAccept(c *gin.Context) {
 	} else {
 		login = ""
 	}
-	if accounts.ValidatePassword(password) != "" {
-		p.Errors["password"] = l.T("invite_bad_password")
+	if msg := passwordError(l, iv.role, password); msg != "" {
+		p.Errors["password"] = msg
 	} else if c.PostForm("password2") != password {
 		p.Errors["password2"] = l.T("invite_password_mismatch")
 	}
@@ -222,4 +226,18 @@ func (s *Site) inviteAccept(c *gin.Context) {
 	_ = s.Accounts.SetLanguage(c.Request.Context(), u.ID, st.Lang)
 	s.startSession(c, token)
 	s.redirectFlash(c, homeFor(u.Role), "welcome")
+}
+
+// passwordError is the message shown next to a new password that the account's role may not
+// use ("" when it is fine). Every page that sets a password uses it.
+func passwordError(l *Loc, r accounts.Role, password string) string {
+	switch accounts.CheckNewPassword(r, password) {
+	case accounts.PasswordTooShort:
+		return l.T("password_too_short", "Min", accounts.MinPasswordLength(r))
+	case accounts.PasswordTooLong:
+		return l.T("password_too_long", "Max", accounts.MaxPasswordLen)
+	case accounts.PasswordCommon:
+		return l.T("password_too_common")
+	}
+	return ""
 }
