@@ -26,9 +26,12 @@ const (
 
 // Errors the account operations return.
 var (
-	ErrNotFound          = fault.New(fault.NotFound, "not_found", "account not found")
-	ErrBadCredentials    = fault.New(fault.Unauthorized, "bad_credentials", "login or password is not right")
-	ErrLocked            = fault.New(fault.TooMany, "account_locked", "too many failed logins: wait 15 minutes and try again, or ask your coordinator")
+	ErrNotFound       = fault.New(fault.NotFound, "not_found", "account not found")
+	ErrBadCredentials = fault.New(fault.Unauthorized, "bad_credentials", "login or password is not right")
+	// ErrThrottled answers a client that made too many tries, for one login or in all; it is the
+	// same for logins that exist and logins that do not. It has the code of every other rate
+	// limit, so clients already handle it.
+	ErrThrottled         = fault.New(fault.TooMany, "rate_limited", "too many tries from this device: wait 15 minutes and try again, or ask your coordinator")
 	ErrUnauthenticated   = fault.New(fault.Unauthorized, "unauthenticated", "please log in")
 	ErrLoginTaken        = fault.New(fault.Conflict, "login_taken", "that login is already taken: choose another")
 	ErrEmailTaken        = fault.New(fault.Conflict, "email_taken", "an account with that email already exists")
@@ -38,19 +41,20 @@ var (
 
 // User is a person who can sign in.
 type User struct {
-	ID           string    `bson:"_id" json:"id"`
-	Role         Role      `bson:"role" json:"role"`
-	Login        string    `bson:"login" json:"login,omitempty"`
-	Email        string    `bson:"email,omitempty" json:"email,omitempty"`
-	Name         string    `bson:"name,omitempty" json:"name,omitempty"`
-	PasswordHash string    `bson:"passwordHash,omitempty" json:"-"`
-	ProgramIDs   []string  `bson:"programIds,omitempty" json:"programIds,omitempty"`
-	MakerID      string    `bson:"makerId,omitempty" json:"makerId,omitempty"`
-	Lang         string    `bson:"lang,omitempty" json:"lang,omitempty"`
-	Status       string    `bson:"status" json:"status"` // invited, active, retired
-	FailedLogins int       `bson:"failedLogins,omitempty" json:"-"`
-	LockedUntil  time.Time `bson:"lockedUntil,omitempty" json:"-"`
-	CreatedAt    time.Time `bson:"createdAt" json:"createdAt"`
+	ID           string   `bson:"_id" json:"id"`
+	Role         Role     `bson:"role" json:"role"`
+	Login        string   `bson:"login" json:"login,omitempty"`
+	Email        string   `bson:"email,omitempty" json:"email,omitempty"`
+	Name         string   `bson:"name,omitempty" json:"name,omitempty"`
+	PasswordHash string   `bson:"passwordHash,omitempty" json:"-"`
+	ProgramIDs   []string `bson:"programIds,omitempty" json:"programIds,omitempty"`
+	MakerID      string   `bson:"makerId,omitempty" json:"makerId,omitempty"`
+	Lang         string   `bson:"lang,omitempty" json:"lang,omitempty"`
+	Status       string   `bson:"status" json:"status"` // invited, active, retired
+	// LoginAttackAt is when many wrong passwords were last tried on this login (from any
+	// client); staff are shown it. Nothing is locked by it.
+	LoginAttackAt time.Time `bson:"loginAttackAt,omitempty" json:"-"`
+	CreatedAt     time.Time `bson:"createdAt" json:"createdAt"`
 }
 
 // User statuses.

@@ -63,17 +63,21 @@ func (s *Site) login(c *gin.Context) {
 	if err != nil {
 		status := http.StatusUnauthorized
 		switch {
-		case errors.Is(err, accounts.ErrLocked):
+		case errors.Is(err, accounts.ErrThrottled):
+			c.Header("Retry-After", "900")
 			status = http.StatusTooManyRequests
 		case !errors.Is(err, accounts.ErrBadCredentials):
 			s.fail(c, err)
 			return
 		}
 		p.Errors["_"] = s.errText(l, err)
+		if status == http.StatusTooManyRequests {
+			p.Errors["_"] = l.T("login_throttled")
+		}
 		s.render(c, status, "login", p)
 		return
 	}
-	s.startSession(c, token)
+	s.startSession(c, token, u.Role)
 	// A language chosen before signing in carries over to the account.
 	if ck, err := c.Cookie(langCookie); err == nil && supported(ck) && ck != u.Lang {
 		_ = s.Accounts.SetLanguage(c.Request.Context(), u.ID, ck)
@@ -87,9 +91,10 @@ func (s *Site) login(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, to)
 }
 
-// startSession sets the session cookie the API also accepts.
-func (s *Site) startSession(c *gin.Context, token string) {
-	s.setCookie(c, httpserver.SessionCookie, token, accounts.SessionTTL, true)
+// startSession sets the session cookie the API also accepts; it lives no longer than a session
+// of the role may last.
+func (s *Site) startSession(c *gin.Context, token string, r accounts.Role) {
+	s.setCookie(c, httpserver.SessionCookie, token, s.Accounts.SessionLifetime(r), true)
 }
 
 func (s *Site) logout(c *gin.Context) {
@@ -224,7 +229,7 @@ func (s *Site) inviteAccept(c *gin.Context) {
 		return
 	}
 	_ = s.Accounts.SetLanguage(c.Request.Context(), u.ID, st.Lang)
-	s.startSession(c, token)
+	s.startSession(c, token, u.Role)
 	s.redirectFlash(c, homeFor(u.Role), "welcome")
 }
 

@@ -4,9 +4,13 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"testing"
 
+	"github.com/fairhands/marketplace/accounts"
 	"github.com/fairhands/marketplace/app/apptest"
+	"github.com/fairhands/marketplace/audit"
 )
 
 // mustStaffWeb signs a coordinator of a new program in through the login page.
@@ -77,4 +81,46 @@ func TestInvitePasswordRules(t *testing.T) {
 	must(t, p, http.StatusBadRequest, `id="e-password"`, "অনেকে ব্যবহার করেন")
 	p = m.post(mlink, url.Values{"login": {"puja.k"}, "password": {"nine-char"}, "password2": {"nine-char"}})
 	must(t, p, http.StatusBadRequest, "অন্তত 10টি")
+}
+
+// TestLoginAttackNotice: many wrong passwords on a maker's login from several places leave her
+// account working, put an entry in the program's audit trail and a notice on her coordinator's
+// page; the sign-in page answers the guessing client in her language without locking her out.
+func TestLoginAttackNotice(t *testing.T) {
+	e := apptest.New(t)
+	coord, pid := mustStaffWeb(t, e, "Attack Workshop")
+	_, coordTok := e.Coordinator(pid)
+	makerID, _ := e.Maker(pid, coordTok)
+	u, err := e.App.Accounts.User(context.Background(), makerID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, coord.get("/coordinator/makers/"+makerID), http.StatusOK)
+	if p := coord.get("/coordinator/makers/" + makerID); strings.Contains(p.Body, `id="login-attack"`) {
+		t.Fatal("notice shown before any attack")
+	}
+	for i := range 20 {
+		ip := "198.51.100." + strconv.Itoa(i/5)
+		_, _, _ = e.App.Accounts.Login(context.Background(), u.Login, "wrong-password", accounts.SessionMeta{IP: ip})
+	}
+	must(t, coord.get("/coordinator/makers/"+makerID), http.StatusOK, `id="login-attack"`, "tried many wrong passwords")
+	entries, err := e.App.Audit.List(context.Background(), audit.Query{ProgramIDs: []string{pid}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hasAction(entries, "account.login_attack") {
+		t.Fatal("the attack is not in the program's audit trail")
+	}
+
+	// The sign-in page: five wrong passwords from this browser, then it is told to wait, in Hindi.
+	w := newWeb(t, e)
+	w.get("/login?lang=hi")
+	for range 5 {
+		must(t, w.post("/login", url.Values{"login": {u.Login}, "password": {"wrong-password"}}), http.StatusUnauthorized)
+	}
+	must(t, w.post("/login", url.Values{"login": {u.Login}, "password": {apptest.Password}}), http.StatusTooManyRequests, "15 मिनट")
+	// Her own phone (another address) still signs in.
+	if _, _, err := e.App.Accounts.Login(context.Background(), u.Login, apptest.Password, accounts.SessionMeta{IP: "203.0.113.5"}); err != nil {
+		t.Fatalf("the maker is locked out: %v", err)
+	}
 }
