@@ -24,6 +24,9 @@ type Invite struct {
 	CreatedAt time.Time `bson:"createdAt"`
 	ExpiresAt time.Time `bson:"expiresAt"`
 	UsedAt    time.Time `bson:"usedAt,omitempty"`
+	// RevokedAt is set when a newer invitation, an acceptance or a coordinator withdrew this
+	// one; usedAt is set at the same time, so every check of "still usable" refuses it.
+	RevokedAt time.Time `bson:"revokedAt,omitempty"`
 }
 
 // InviteStore keeps invitations.
@@ -82,4 +85,18 @@ func (s *InviteStore) ByHash(ctx context.Context, hash string) (Invite, error) {
 		return Invite{}, fmt.Errorf("load invite: %w", err)
 	}
 	return inv, nil
+}
+
+// RevokeOthers withdraws every unused invitation of a user except keep (empty keeps none) and
+// returns how many it withdrew. It marks them used, so Claim and every lookup refuse them.
+func (s *InviteStore) RevokeOthers(ctx context.Context, userID, keep string, now time.Time) (int64, error) {
+	filter := bson.M{"userId": userID, "usedAt": bson.M{"$exists": false}}
+	if keep != "" {
+		filter["_id"] = bson.M{"$ne": keep}
+	}
+	res, err := s.db.Write(invitesColl).UpdateMany(ctx, filter, bson.M{"$set": bson.M{"usedAt": now, "revokedAt": now}})
+	if err != nil {
+		return 0, fmt.Errorf("revoke invites: %w", err)
+	}
+	return res.ModifiedCount, nil
 }

@@ -12,25 +12,64 @@ import (
 	"github.com/fairhands/marketplace/store"
 )
 
-// Login lock-out: after maxFailedLogins wrong passwords in a row the account waits lockFor.
+// Sign-in throttling. Nothing ever locks an account: a maker's login is often her public display
+// name, so a lock would let anyone shut her out. Instead, in each window of throttleWindow:
+//   - one client (address) may try one login at most perLoginClient times; a success clears it;
+//   - one client may fail at most perClient times, across every login;
+//   - every attempt on a login, from any client, slows its wrong answers down (failure delay ×
+//     the attempts counted on that login, up to maxFailureDelay);
+//   - at attackAlarm attempts on a real account, staff are told.
+//
+// The keys are the login as typed, not the account, so a login that names nobody gets exactly
+// the same counts, delays and answers as one that exists.
 const (
-	maxFailedLogins = 5
-	lockFor         = 15 * time.Minute
+	throttleWindow  = 15 * time.Minute
+	perLoginClient  = 5
+	perClient       = 50
+	attackAlarm     = 20
+	maxFailureDelay = 2 * time.Second
 )
+
+// Alarm is told when many wrong passwords are tried on an account (from one client or many):
+// staff should know that someone is guessing her password. Its error is logged by the caller's
+// caller only; it never changes the sign-in answer.
+type Alarm interface {
+	LoginAttack(ctx context.Context, u User, attempts int, ip string) error
+}
 
 // Service runs sign-up, sign-in, sessions and invitations.
 type Service struct {
 	users    *UserStore
 	sessions *SessionStore
 	invites  *InviteStore
-	Now      func() time.Time
-	// FailureDelay slows each failed login by failures × this (capped at 2 s), so guessing
-	// passwords is slow before the lock-out even starts. Zero means 250 ms.
+	throttle *ThrottleStore
+	alarm    Alarm
+	policy   SessionPolicy
+	// perClient is how many failed sign-ins one client may make in a window, across logins.
+	perClient int
+	Now       func() time.Time
+	// FailureDelay slows each failed login by the attempts counted on that login × this (capped
+	// at 2 s), so guessing is slow. Zero means 250 ms.
 	FailureDelay time.Duration
 }
 
+// Option configures a Service.
+type Option func(*Service)
+
+// WithAlarm tells a on attacks on an account's password (the app records them in the audit
+// trail). Without it attacks are only throttled.
+func WithAlarm(a Alarm) Option { return func(s *Service) { s.alarm = a } }
+
+// WithClientLimit sets how many failed sign-ins one client address may make in 15 minutes,
+// across every login (default 50). The app scales it with its rate limits, for tests that send
+// everything from one address.
+func WithClientLimit(n int) Option { return func(s *Service) { s.perClient = n } }
+
+// WithSessionPolicy sets how long sessions last; without it DefaultSessionPolicy applies.
+func WithSessionPolicy(p SessionPolicy) Option { return func(s *Service) { s.policy = p } }
+
 // NewService creates the account stores and their indexes.
-func NewService(ctx context.Context, db *store.DB) (*Service, error) {
+func NewService(ctx context.Context, db *store.DB, opts ...Option) (*Service, error) {
 	users, err := NewUserStore(ctx, db)
 	if err != nil {
 		return nil, err
@@ -43,7 +82,19 @@ func NewService(ctx context.Context, db *store.DB) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{users: users, sessions: sessions, invites: invites}, nil
+	throttle, err := NewThrottleStore(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{users: users, sessions: sessions, invites: invites, throttle: throttle,
+		policy: DefaultSessionPolicy(), perClient: perClient}
+	for _, o := range opts {
+		o(s)
+	}
+	if err := s.policy.Validate(); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 func (s *Service) now() time.Time {
@@ -60,21 +111,24 @@ type RegisterInput struct {
 	Name     string `json:"name" validate:"required,max=100"`
 }
 
-// Register creates a buyer account.
+// Register creates a buyer account. When the e-mail already has an account nothing changes and
+// the answer is a stand-in that looks exactly like a new account (a fresh id, the same fields),
+// after the same work: sign-up must not tell anyone who has an account.
 func (s *Service) Register(ctx context.Context, in RegisterInput) (User, error) {
 	in.Email = NormalizeLogin(in.Email)
 	in.Name = strings.TrimSpace(in.Name)
 	if err := fault.Check(in); err != nil {
 		return User{}, err
 	}
-	if msg := ValidatePassword(in.Password); msg != "" {
+	if msg := ValidatePassword(RoleBuyer, in.Password); msg != "" {
 		return User{}, fault.Fields(map[string]string{"password": msg})
 	}
 	u := User{Role: RoleBuyer, Login: in.Email, Email: in.Email, Name: in.Name,
 		PasswordHash: HashPassword(in.Password), Status: StatusActive}
 	if err := s.users.Create(ctx, &u); err != nil {
 		if errors.Is(err, ErrLoginTaken) {
-			return User{}, ErrEmailTaken
+			return User{Role: RoleBuyer, ID: NewID(), Login: in.Email, Email: in.Email, Name: in.Name,
+				Status: StatusActive, CreatedAt: s.now()}, nil
 		}
 		return User{}, err
 	}
@@ -85,59 +139,109 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (User, error) 
 type SessionMeta struct{ IP, UserAgent string }
 
 // Login checks a login and password and opens a new session. A fresh token every time means a
-// login always rotates the session.
+// login always rotates the session. Known and unknown logins do the same work (an argon2id check
+// against a dummy hash, the same counts and delays) and get the same answers: ErrBadCredentials,
+// or ErrThrottled for a client that tried too often.
 func (s *Service) Login(ctx context.Context, login, password string, meta SessionMeta) (string, User, error) {
-	u, err := s.users.ByLogin(ctx, login)
-	if errors.Is(err, ErrNotFound) {
-		CheckPassword(dummyHash(), password) // same time as a real check: no account enumeration
-		return "", User{}, ErrBadCredentials
-	}
+	login = NormalizeLogin(login)
+	now := s.now()
+	lk := "login:" + HashToken(login)
+	pairKey, clientKey := lk+"|"+meta.IP, "client:"+meta.IP
+	// Count this attempt before checking it, so that guesses sent in parallel all count.
+	tries, err := s.throttle.Hit(ctx, pairKey, throttleWindow, now)
 	if err != nil {
 		return "", User{}, err
 	}
-	now := s.now()
-	if now.Before(u.LockedUntil) {
-		return "", User{}, ErrLocked
+	failed, err := s.throttle.Count(ctx, clientKey, throttleWindow, now)
+	if err != nil {
+		return "", User{}, err
 	}
-	if u.Status != StatusActive || u.PasswordHash == "" || !CheckPassword(u.PasswordHash, password) {
-		if u.PasswordHash != "" {
-			if err := s.users.RecordLoginFailure(ctx, u.ID, maxFailedLogins, now.Add(lockFor)); err != nil {
-				return "", User{}, err
-			}
-		}
-		s.slowDown(ctx, u.FailedLogins+1)
-		return "", User{}, ErrBadCredentials
+	if tries > perLoginClient || failed >= s.perClient {
+		return "", User{}, ErrThrottled
 	}
-	if u.FailedLogins > 0 || !u.LockedUntil.IsZero() {
-		if err := s.users.ResetLoginFailures(ctx, u.ID); err != nil {
+	attempts, err := s.throttle.Hit(ctx, lk, throttleWindow, now)
+	if err != nil {
+		return "", User{}, err
+	}
+	u, err := s.users.ByLogin(ctx, login)
+	found := err == nil
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return "", User{}, err
+	}
+	hash := dummyHash()
+	if found && u.PasswordHash != "" {
+		hash = u.PasswordHash
+	}
+	ok := CheckPassword(hash, password) && found && u.Status == StatusActive && u.PasswordHash != ""
+	if !ok {
+		if _, err := s.throttle.Hit(ctx, clientKey, throttleWindow, now); err != nil {
 			return "", User{}, err
 		}
+		if found && attempts == attackAlarm {
+			s.raiseAlarm(ctx, u, attempts, meta.IP, now)
+		}
+		s.slowDown(ctx, attempts)
+		return "", User{}, ErrBadCredentials
 	}
-	token, err := s.NewSession(ctx, u.ID, meta)
+	// This client knows the password: its own count starts again. The login's count stays, so
+	// an attacker gains nothing from the owner signing in.
+	if err := s.throttle.Clear(ctx, pairKey, throttleWindow, now); err != nil {
+		return "", User{}, err
+	}
+	token, err := s.newSession(ctx, u, meta)
 	if err != nil {
 		return "", User{}, err
 	}
 	return token, u, nil
 }
 
+// raiseAlarm marks the account for staff and tells the alarm. Neither may change the answer, and
+// a failure here must not let the guess through, so errors are dropped: the mark is best effort.
+func (s *Service) raiseAlarm(ctx context.Context, u User, attempts int, ip string, now time.Time) {
+	_ = s.users.MarkLoginAttack(ctx, u.ID, now)
+	if s.alarm != nil {
+		_ = s.alarm.LoginAttack(ctx, u, attempts, ip)
+	}
+}
+
 // NewSession opens a session for a user and returns its token.
 func (s *Service) NewSession(ctx context.Context, userID string, meta SessionMeta) (string, error) {
+	u, err := s.users.ByID(ctx, userID)
+	if err != nil {
+		return "", err
+	}
+	return s.newSession(ctx, u, meta)
+}
+
+func (s *Service) newSession(ctx context.Context, u User, meta SessionMeta) (string, error) {
 	token := NewToken()
 	now := s.now()
-	err := s.sessions.Create(ctx, Session{ID: HashToken(token), UserID: userID, CreatedAt: now,
-		ExpiresAt: now.Add(SessionTTL), IP: meta.IP, UserAgent: truncate(meta.UserAgent, 200)})
+	_, lifetime := s.policy.For(u.Role)
+	err := s.sessions.Create(ctx, Session{ID: HashToken(token), UserID: u.ID, CreatedAt: now, LastSeenAt: now,
+		ExpiresAt: now.Add(lifetime), IP: meta.IP, UserAgent: truncate(meta.UserAgent, 200)})
 	if err != nil {
 		return "", err
 	}
 	return token, nil
 }
 
-// Authenticate returns the user behind a session token, or ErrUnauthenticated.
+// SessionLifetime is the longest a session of role r lasts (for a cookie's lifetime).
+func (s *Service) SessionLifetime(r Role) time.Duration {
+	_, lifetime := s.policy.For(r)
+	return lifetime
+}
+
+// Authenticate returns the user behind a session token, or ErrUnauthenticated. A session ends
+// when it has been idle longer than its role allows or has lasted its whole lifetime (both
+// checked against the role the account has now). Use moves the idle deadline, but writes at most
+// once a minute per session.
 func (s *Service) Authenticate(ctx context.Context, token string) (User, error) {
 	if token == "" || len(token) > 200 {
 		return User{}, ErrUnauthenticated
 	}
-	sess, err := s.sessions.ByTokenHash(ctx, HashToken(token), s.now())
+	hash := HashToken(token)
+	now := s.now()
+	sess, err := s.sessions.ByTokenHash(ctx, hash, now)
 	if err != nil {
 		return User{}, err
 	}
@@ -150,6 +254,20 @@ func (s *Service) Authenticate(ctx context.Context, token string) (User, error) 
 	}
 	if u.Status != StatusActive {
 		return User{}, ErrUnauthenticated
+	}
+	idle, lifetime := s.policy.For(u.Role)
+	last := sess.LastSeenAt
+	if last.IsZero() {
+		last = sess.CreatedAt
+	}
+	if !now.Before(last.Add(idle)) || !now.Before(sess.CreatedAt.Add(lifetime)) {
+		_ = s.sessions.Delete(ctx, hash) // best effort: it is refused either way
+		return User{}, ErrUnauthenticated
+	}
+	if now.Sub(last) >= touchEvery {
+		if err := s.sessions.Touch(ctx, hash, now); err != nil {
+			return User{}, err
+		}
 	}
 	return u, nil
 }
@@ -164,16 +282,28 @@ func (s *Service) LogoutEverywhere(ctx context.Context, userID string) (int64, e
 	return s.sessions.DeleteForUser(ctx, userID)
 }
 
-// Invite creates an invitation for an invited user and returns its token (shown once).
+// Invite creates an invitation for an invited user and returns its token (shown once). Every
+// earlier unused link of that user stops working: a link handed to the wrong person, or lost
+// with a phone, is not left open by issuing a new one.
 func (s *Service) Invite(ctx context.Context, userID, createdBy string) (string, error) {
 	token := NewToken()
 	now := s.now()
-	err := s.invites.Create(ctx, Invite{ID: HashToken(token), UserID: userID, CreatedBy: createdBy,
+	hash := HashToken(token)
+	err := s.invites.Create(ctx, Invite{ID: hash, UserID: userID, CreatedBy: createdBy,
 		CreatedAt: now, ExpiresAt: now.Add(InviteTTL)})
 	if err != nil {
 		return "", err
 	}
+	if _, err := s.invites.RevokeOthers(ctx, userID, hash, now); err != nil {
+		return "", err
+	}
 	return token, nil
+}
+
+// RevokeInvites withdraws every pending invitation of a user (a coordinator's "cancel this
+// link") and returns how many it withdrew.
+func (s *Service) RevokeInvites(ctx context.Context, userID string) (int64, error) {
+	return s.invites.RevokeOthers(ctx, userID, "", s.now())
 }
 
 // AcceptInput sets the credentials of an invited person.
@@ -203,7 +333,7 @@ func (s *Service) AcceptInvite(ctx context.Context, token string, in AcceptInput
 		return User{}, ErrAlreadyRegistered
 	}
 	fields := map[string]string{}
-	if msg := ValidatePassword(in.Password); msg != "" {
+	if msg := ValidatePassword(u.Role, in.Password); msg != "" {
 		fields["password"] = msg
 	}
 	login := in.Login
@@ -228,6 +358,10 @@ func (s *Service) AcceptInvite(ctx context.Context, token string, in AcceptInput
 	}
 	if err := s.users.Activate(ctx, u.ID, login, HashPassword(in.Password)); err != nil {
 		_ = s.invites.Release(ctx, hash)
+		return User{}, err
+	}
+	// The account is set up: no other link of hers may set it up again.
+	if _, err := s.invites.RevokeOthers(ctx, u.ID, hash, s.now()); err != nil {
 		return User{}, err
 	}
 	u.Login, u.Status = login, StatusActive
@@ -256,7 +390,7 @@ func (s *Service) EnsureAdmin(ctx context.Context, email, password string) (bool
 	if _, err := mail.ParseAddress(email); err != nil {
 		return false, fmt.Errorf("ADMIN_EMAIL is not an email address: %q", email)
 	}
-	if msg := ValidatePassword(password); msg != "" {
+	if msg := ValidatePassword(RoleAdmin, password); msg != "" {
 		return false, fmt.Errorf("ADMIN_PASSWORD %s", msg)
 	}
 	u := User{Role: RoleAdmin, Login: email, Email: email, Name: "Administrator",
@@ -279,7 +413,7 @@ func (s *Service) slowDown(ctx context.Context, failures int) {
 	if step == 0 {
 		step = 250 * time.Millisecond
 	}
-	d := min(time.Duration(failures)*step, 2*time.Second)
+	d := min(time.Duration(failures)*step, maxFailureDelay)
 	select {
 	case <-ctx.Done():
 	case <-time.After(d):
@@ -340,7 +474,11 @@ func (s *Service) PendingInvite(ctx context.Context, token string) (Invite, User
 	return inv, u, nil
 }
 
-// DeleteExpiredSessions removes sessions that ended before now; it returns how many.
+// DeleteExpiredSessions removes sessions that ended before now (by lifetime, or idle longer than
+// any role allows) and old sign-in counts; it returns how many sessions.
 func (s *Service) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error) {
-	return s.sessions.DeleteExpired(ctx, now)
+	if _, err := s.throttle.DeleteExpired(ctx, now); err != nil {
+		return 0, err
+	}
+	return s.sessions.DeleteExpired(ctx, now, now.Add(-max(s.policy.StaffIdle, s.policy.MemberIdle)))
 }

@@ -3,10 +3,12 @@
 package accounts
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/fairhands/marketplace/fault"
 )
@@ -24,9 +26,12 @@ const (
 
 // Errors the account operations return.
 var (
-	ErrNotFound          = fault.New(fault.NotFound, "not_found", "account not found")
-	ErrBadCredentials    = fault.New(fault.Unauthorized, "bad_credentials", "login or password is not right")
-	ErrLocked            = fault.New(fault.TooMany, "account_locked", "too many failed logins: wait 15 minutes and try again, or ask your coordinator")
+	ErrNotFound       = fault.New(fault.NotFound, "not_found", "account not found")
+	ErrBadCredentials = fault.New(fault.Unauthorized, "bad_credentials", "login or password is not right")
+	// ErrThrottled answers a client that made too many tries, for one login or in all; it is the
+	// same for logins that exist and logins that do not. It has the code of every other rate
+	// limit, so clients already handle it.
+	ErrThrottled         = fault.New(fault.TooMany, "rate_limited", "too many tries from this device: wait 15 minutes and try again, or ask your coordinator")
 	ErrUnauthenticated   = fault.New(fault.Unauthorized, "unauthenticated", "please log in")
 	ErrLoginTaken        = fault.New(fault.Conflict, "login_taken", "that login is already taken: choose another")
 	ErrEmailTaken        = fault.New(fault.Conflict, "email_taken", "an account with that email already exists")
@@ -36,19 +41,20 @@ var (
 
 // User is a person who can sign in.
 type User struct {
-	ID           string    `bson:"_id" json:"id"`
-	Role         Role      `bson:"role" json:"role"`
-	Login        string    `bson:"login" json:"login,omitempty"`
-	Email        string    `bson:"email,omitempty" json:"email,omitempty"`
-	Name         string    `bson:"name,omitempty" json:"name,omitempty"`
-	PasswordHash string    `bson:"passwordHash,omitempty" json:"-"`
-	ProgramIDs   []string  `bson:"programIds,omitempty" json:"programIds,omitempty"`
-	MakerID      string    `bson:"makerId,omitempty" json:"makerId,omitempty"`
-	Lang         string    `bson:"lang,omitempty" json:"lang,omitempty"`
-	Status       string    `bson:"status" json:"status"` // invited, active, retired
-	FailedLogins int       `bson:"failedLogins,omitempty" json:"-"`
-	LockedUntil  time.Time `bson:"lockedUntil,omitempty" json:"-"`
-	CreatedAt    time.Time `bson:"createdAt" json:"createdAt"`
+	ID           string   `bson:"_id" json:"id"`
+	Role         Role     `bson:"role" json:"role"`
+	Login        string   `bson:"login" json:"login,omitempty"`
+	Email        string   `bson:"email,omitempty" json:"email,omitempty"`
+	Name         string   `bson:"name,omitempty" json:"name,omitempty"`
+	PasswordHash string   `bson:"passwordHash,omitempty" json:"-"`
+	ProgramIDs   []string `bson:"programIds,omitempty" json:"programIds,omitempty"`
+	MakerID      string   `bson:"makerId,omitempty" json:"makerId,omitempty"`
+	Lang         string   `bson:"lang,omitempty" json:"lang,omitempty"`
+	Status       string   `bson:"status" json:"status"` // invited, active, retired
+	// LoginAttackAt is when many wrong passwords were last tried on this login (from any
+	// client); staff are shown it. Nothing is locked by it.
+	LoginAttackAt time.Time `bson:"loginAttackAt,omitempty" json:"-"`
+	CreatedAt     time.Time `bson:"createdAt" json:"createdAt"`
 }
 
 // User statuses.
@@ -109,13 +115,59 @@ func ValidateLoginName(s string) string {
 	return ""
 }
 
-// ValidatePassword checks a new password. Long passphrases are welcome; paste is allowed.
-func ValidatePassword(p string) string {
+// Password lengths, counted in characters (a Hindi or Bengali passphrase counts its letters, not
+// its bytes). Staff reach every maker's private record, so theirs are longer.
+const (
+	MinPasswordLen      = 10
+	MinStaffPasswordLen = 12
+	MaxPasswordLen      = 256
+)
+
+// MinPasswordLength is the shortest new password allowed for a role.
+func MinPasswordLength(r Role) int {
+	if r == RoleAdmin || r == RoleCoordinator {
+		return MinStaffPasswordLen
+	}
+	return MinPasswordLen
+}
+
+// PasswordProblem says why a new password is refused; the pages translate it.
+type PasswordProblem string
+
+// The reasons a new password is refused.
+const (
+	PasswordOK       PasswordProblem = ""
+	PasswordTooShort PasswordProblem = "too_short"
+	PasswordTooLong  PasswordProblem = "too_long"
+	PasswordCommon   PasswordProblem = "too_common"
+)
+
+// CheckNewPassword tells what, if anything, is wrong with a new password for an account of role
+// r: too short for the role, too long, or one of the most common passwords (which attackers try
+// first). Long passphrases are welcome; paste is allowed.
+func CheckNewPassword(r Role, p string) PasswordProblem {
+	n := utf8.RuneCountInString(p)
 	switch {
-	case len(p) < 8:
-		return "must be at least 8 characters"
-	case len(p) > 256:
-		return "must be at most 256 characters"
+	case n < MinPasswordLength(r):
+		return PasswordTooShort
+	case n > MaxPasswordLen:
+		return PasswordTooLong
+	case IsCommonPassword(p):
+		return PasswordCommon
+	}
+	return PasswordOK
+}
+
+// ValidatePassword checks a new password for an account of role r and says what is wrong in
+// English ("" when it is fine), for the API's field errors.
+func ValidatePassword(r Role, p string) string {
+	switch CheckNewPassword(r, p) {
+	case PasswordTooShort:
+		return fmt.Sprintf("must be at least %d characters", MinPasswordLength(r))
+	case PasswordTooLong:
+		return fmt.Sprintf("must be at most %d characters", MaxPasswordLen)
+	case PasswordCommon:
+		return "is one of the most common passwords, which are guessed first: choose another (a few words you will remember work well)"
 	}
 	return ""
 }

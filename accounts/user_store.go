@@ -114,40 +114,12 @@ func (s *UserStore) AddProgram(ctx context.Context, id, programID string) error 
 	return nil
 }
 
-// RecordLoginFailure counts a failed login and locks the account until lockUntil once max is
-// reached. The caller computes lockUntil from its own clock, the one Login compares it with.
-// The count is an $inc on the stored value, not the caller's copy plus one, so wrong passwords
-// sent in parallel each count and cannot slip past the lock-out.
-func (s *UserStore) RecordLoginFailure(ctx context.Context, id string, max int, lockUntil time.Time) error {
-	var after struct {
-		FailedLogins int `bson:"failedLogins"`
-	}
-	err := s.db.Write(usersColl).FindOneAndUpdate(ctx, bson.M{"_id": id}, bson.M{"$inc": bson.M{"failedLogins": 1}},
-		options.FindOneAndUpdate().SetReturnDocument(options.After), // no projection: FerretDB v1.24 has none here
-	).Decode(&after)
-	if store.IsNotFound(err) {
-		return ErrNotFound
-	}
+// MarkLoginAttack records when many wrong passwords were last tried on an account, for the
+// notice staff see on the maker's page.
+func (s *UserStore) MarkLoginAttack(ctx context.Context, id string, at time.Time) error {
+	_, err := s.db.Write(usersColl).UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$set": bson.M{"loginAttackAt": at}})
 	if err != nil {
-		return fmt.Errorf("record login failure: %w", err)
-	}
-	if after.FailedLogins < max {
-		return nil
-	}
-	_, err = s.db.Write(usersColl).UpdateOne(ctx, bson.M{"_id": id},
-		bson.M{"$set": bson.M{"failedLogins": 0, "lockedUntil": lockUntil}})
-	if err != nil {
-		return fmt.Errorf("record login failure: %w", err)
-	}
-	return nil
-}
-
-// ResetLoginFailures clears the failed-login count after a successful login.
-func (s *UserStore) ResetLoginFailures(ctx context.Context, id string) error {
-	_, err := s.db.Write(usersColl).UpdateOne(ctx, bson.M{"_id": id},
-		bson.M{"$set": bson.M{"failedLogins": 0}, "$unset": bson.M{"lockedUntil": ""}})
-	if err != nil {
-		return fmt.Errorf("reset login failures: %w", err)
+		return fmt.Errorf("mark login attack: %w", err)
 	}
 	return nil
 }

@@ -34,8 +34,18 @@ func (s *Server) register(c *gin.Context) {
 		Fail(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, viewUser(u))
+	// The same answer whether or not the e-mail had an account (accounts.Register).
+	c.JSON(http.StatusCreated, registrationView{userView: viewUser(u), Message: registeredMessage})
 }
+
+// registrationView is the answer to a sign-up.
+type registrationView struct {
+	userView
+	Message string `json:"message"`
+}
+
+const registeredMessage = "Sign in with this e-mail and password. If this e-mail already had an account, " +
+	"that account and its password are unchanged. Check your e-mail for any message from us."
 
 type loginInput struct {
 	Login    string `json:"login"`

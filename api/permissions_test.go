@@ -115,6 +115,11 @@ func foundationRows() []row {
 			return "/api/v1/makers/" + w.makerID + "/erase", map[string]string{"confirm": "ERASE"}
 		}},
 		{method: "GET", route: "/api/v1/makers/:id/export", allow: []string{"maker", "coordinator", "admin"}, setup: makerPath("/export")},
+		{method: "POST", route: "/api/v1/makers/:id/invite/revoke", allow: staffOfA(), setup: func(t *testing.T, w *world, role string) (string, any) {
+			r := w.e.Must(http.StatusCreated, "POST", "/api/v1/programs/"+w.progA+"/makers", w.tokens["coordinator"], map[string]any{
+				"displayName": "Pending " + apptestSeq(w), "legalName": "Pending Legal", "consent": map[string]bool{}})
+			return "/api/v1/makers/" + r.Str("id") + "/invite/revoke", nil
+		}},
 	}
 }
 

@@ -181,3 +181,13 @@ func writeCSV(c *gin.Context, filename string, rows [][]string) {
 		logger(c).Warn("send CSV", "file", filename, "err", err.Error())
 	}
 }
+
+// revokeMakerInvite withdraws a maker's pending invitation links (her coordinators, admin).
+func (s *Server) revokeMakerInvite(c *gin.Context) {
+	n, err := s.Programs.RevokeMakerInvites(c.Request.Context(), ActorOf(c), c.Param("id"))
+	if err != nil {
+		Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "revoked", "revoked": n})
+}

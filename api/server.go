@@ -119,6 +119,7 @@ func (s *Server) routes(g *gin.RouterGroup) {
 	g.PUT("/makers/:id/consent", auth, s.setConsent)
 	g.POST("/makers/:id/erase", auth, s.eraseMaker)
 	g.GET("/makers/:id/export", auth, s.exportMaker)
+	g.POST("/makers/:id/invite/revoke", auth, s.revokeMakerInvite)
 
 	// Each domain lists its routes in its own file.
 	s.catalogRoutes(g)

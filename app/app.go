@@ -46,6 +46,9 @@ type Config struct {
 	MetricsToken string
 	// RateLimitScale multiplies the request rate limits (0 means 1).
 	RateLimitScale float64
+	// Sessions is how long sessions last by role; the zero value means
+	// accounts.DefaultSessionPolicy.
+	Sessions accounts.SessionPolicy
 	// TrustedProxies lists the load balancers (CIDRs) whose X-Forwarded-For names the client;
 	// empty trusts none.
 	TrustedProxies []string
@@ -81,10 +84,6 @@ func New(ctx context.Context, cfg Config, db *store.DB, logger *slog.Logger) (*A
 	if err != nil {
 		return nil, err
 	}
-	acc, err := accounts.NewService(ctx, db)
-	if err != nil {
-		return nil, fmt.Errorf("accounts: %w", err)
-	}
 	auditLog, err := audit.NewLog(ctx, db)
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
@@ -92,6 +91,20 @@ func New(ctx context.Context, cfg Config, db *store.DB, logger *slog.Logger) (*A
 	registry, err := programs.NewRegistry(ctx, db)
 	if err != nil {
 		return nil, fmt.Errorf("programs: %w", err)
+	}
+	sessions := cfg.Sessions
+	if sessions == (accounts.SessionPolicy{}) {
+		sessions = accounts.DefaultSessionPolicy()
+	}
+	scale := cfg.RateLimitScale
+	if scale <= 0 {
+		scale = 1
+	}
+	acc, err := accounts.NewService(ctx, db, accounts.WithSessionPolicy(sessions),
+		accounts.WithAlarm(loginAlarm{audit: auditLog, registry: registry}),
+		accounts.WithClientLimit(int(50*scale)))
+	if err != nil {
+		return nil, fmt.Errorf("accounts: %w", err)
 	}
 
 	a := &App{Config: cfg, DB: db, Logger: logger, Accounts: acc, Audit: auditLog, Box: box,

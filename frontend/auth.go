@@ -63,17 +63,21 @@ func (s *Site) login(c *gin.Context) {
 	if err != nil {
 		status := http.StatusUnauthorized
 		switch {
-		case errors.Is(err, accounts.ErrLocked):
+		case errors.Is(err, accounts.ErrThrottled):
+			c.Header("Retry-After", "900")
 			status = http.StatusTooManyRequests
 		case !errors.Is(err, accounts.ErrBadCredentials):
 			s.fail(c, err)
 			return
 		}
 		p.Errors["_"] = s.errText(l, err)
+		if status == http.StatusTooManyRequests {
+			p.Errors["_"] = l.T("login_throttled")
+		}
 		s.render(c, status, "login", p)
 		return
 	}
-	s.startSession(c, token)
+	s.startSession(c, token, u.Role)
 	// A language chosen before signing in carries over to the account.
 	if ck, err := c.Cookie(langCookie); err == nil && supported(ck) && ck != u.Lang {
 		_ = s.Accounts.SetLanguage(c.Request.Context(), u.ID, ck)
@@ -87,9 +91,10 @@ func (s *Site) login(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, to)
 }
 
-// startSession sets the session cookie the API also accepts.
-func (s *Site) startSession(c *gin.Context, token string) {
-	s.setCookie(c, httpserver.SessionCookie, token, accounts.SessionTTL, true)
+// startSession sets the session cookie the API also accepts; it lives no longer than a session
+// of the role may last.
+func (s *Site) startSession(c *gin.Context, token string, r accounts.Role) {
+	s.setCookie(c, httpserver.SessionCookie, token, s.Accounts.SessionLifetime(r), true)
 }
 
 func (s *Site) logout(c *gin.Context) {
@@ -142,6 +147,9 @@ type inviteView struct {
 	Token string
 	Maker bool
 	Email string
+	// MinPassword is the shortest password the account's role may choose.
+	MinPassword int
+	role        accounts.Role
 }
 
 // invite loads what the acceptance form needs; an unusable link is ErrInviteInvalid.
@@ -151,7 +159,8 @@ func (s *Site) invite(c *gin.Context) (inviteView, error) {
 	if err != nil {
 		return inviteView{}, err
 	}
-	return inviteView{Token: token, Maker: u.Role == accounts.RoleMaker, Email: u.Email}, nil
+	return inviteView{Token: token, Maker: u.Role == accounts.RoleMaker, Email: u.Email,
+		MinPassword: accounts.MinPasswordLength(u.Role), role: u.Role}, nil
 }
 
 func (s *Site) inviteForm(c *gin.Context) {
@@ -192,8 +201,8 @@ func (s *Site) inviteAccept(c *gin.Context) {
 	} else {
 		login = ""
 	}
-	if accounts.ValidatePassword(password) != "" {
-		p.Errors["password"] = l.T("invite_bad_password")
+	if msg := passwordError(l, iv.role, password); msg != "" {
+		p.Errors["password"] = msg
 	} else if c.PostForm("password2") != password {
 		p.Errors["password2"] = l.T("invite_password_mismatch")
 	}
@@ -220,6 +229,20 @@ func (s *Site) inviteAccept(c *gin.Context) {
 		return
 	}
 	_ = s.Accounts.SetLanguage(c.Request.Context(), u.ID, st.Lang)
-	s.startSession(c, token)
+	s.startSession(c, token, u.Role)
 	s.redirectFlash(c, homeFor(u.Role), "welcome")
+}
+
+// passwordError is the message shown next to a new password that the account's role may not
+// use ("" when it is fine). Every page that sets a password uses it.
+func passwordError(l *Loc, r accounts.Role, password string) string {
+	switch accounts.CheckNewPassword(r, password) {
+	case accounts.PasswordTooShort:
+		return l.T("password_too_short", "Min", accounts.MinPasswordLength(r))
+	case accounts.PasswordTooLong:
+		return l.T("password_too_long", "Max", accounts.MaxPasswordLen)
+	case accounts.PasswordCommon:
+		return l.T("password_too_common")
+	}
+	return ""
 }

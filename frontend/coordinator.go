@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -257,16 +258,18 @@ func (s *Site) coordMakerCreate(c *gin.Context) {
 
 // coordMakerData is a coordinator's page about one maker.
 type coordMakerData struct {
-	Maker    programs.Maker
-	Program  programs.Program
-	Invited  bool
-	Private  *programs.MakerPrivate
-	Invite   *inviteLink
-	Products []productRow
-	Progress *progressView
-	Error    string
-	Today    string
-	Consents []consentView
+	Maker   programs.Maker
+	Program programs.Program
+	Invited bool
+	// LoginAttackAt is when many wrong passwords were last tried on her login (zero: not lately).
+	LoginAttackAt time.Time
+	Private       *programs.MakerPrivate
+	Invite        *inviteLink
+	Products      []productRow
+	Progress      *progressView
+	Error         string
+	Today         string
+	Consents      []consentView
 }
 
 // scopedMaker loads a maker whose program the actor coordinates, without opening private fields.
@@ -289,8 +292,12 @@ func (s *Site) renderCoordMaker(c *gin.Context, status int, modify func(*coordMa
 		return
 	}
 	d := coordMakerData{Maker: m, Program: prog, Today: s.now().Format("2006-01-02"), Consents: consentViews(m, s.now())}
-	if u, err := s.Accounts.User(ctx, m.ID); err == nil && u.Status == accounts.StatusInvited {
-		d.Invited = true
+	if u, err := s.Accounts.User(ctx, m.ID); err == nil {
+		d.Invited = u.Status == accounts.StatusInvited
+		// Many wrong passwords on her login lately: her coordinator should know, and talk to her.
+		if !u.LoginAttackAt.IsZero() && s.now().Sub(u.LoginAttackAt) < loginAttackNotice {
+			d.LoginAttackAt = u.LoginAttackAt
+		}
 	}
 	if d.Products, err = s.makerProductRows(ctx, st.Actor, m.ID); err != nil {
 		s.fail(c, err)
@@ -349,5 +356,19 @@ func (s *Site) coordMakerReinvite(c *gin.Context) {
 	}
 	s.renderCoordMaker(c, http.StatusCreated, func(d *coordMakerData) { d.Invite = s.newInviteLink(token, m.DisplayName) })
 }
+
+// coordMakerRevokeInvite withdraws every pending invitation link of a maker (a link handed to
+// the wrong person, or lost with a phone).
+func (s *Site) coordMakerRevokeInvite(c *gin.Context) {
+	st := stateOf(c)
+	if _, err := s.Programs.RevokeMakerInvites(c.Request.Context(), st.Actor, c.Param("id")); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.redirectFlash(c, "/coordinator/makers/"+c.Param("id"), "invite_revoked")
+}
+
+// loginAttackNotice is how long the maker's page tells of an attack on her password.
+const loginAttackNotice = 30 * 24 * time.Hour
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -157,6 +157,7 @@ func (s *Site) Mount(r *gin.Engine) {
 	co.GET("/makers/:id", s.coordMaker)
 	co.POST("/makers/:id/private", s.coordMakerPrivate)
 	co.POST("/makers/:id/invite", s.coordMakerReinvite)
+	co.POST("/makers/:id/invite/revoke", s.coordMakerRevokeInvite)
 	co.GET("/makers/:id/products/new", s.coordProductForm)
 	co.POST("/makers/:id/products", s.coordProductCreate)
 	co.POST("/makers/:id/milestones", s.coordMilestone)

@@ -198,12 +198,33 @@ func TestLanguageChoice(t *testing.T) {
 	w := newWeb(t, e)
 	w.get("/login?lang=bn")
 	must(t, w.get("/login"), http.StatusOK, `<html lang="bn">`, "লগ ইন")
-	// A signed-in person's choice is kept on the account and used on a new device.
+	// A signed-in person's choice on the account page is kept on the account and used on a new
+	// device.
 	w.login("admin@test.example", apptest.Password)
-	w.get("/account?lang=hi")
+	w.post("/account/language", url.Values{"lang": {"hi"}})
 	fresh := newWeb(t, e)
 	fresh.login("admin@test.example", apptest.Password)
 	must(t, fresh.get("/account"), http.StatusOK, `<html lang="hi">`, "मेरा खाता")
+}
+
+// TestLanguageLinkDoesNotChangeTheAccount: ?lang= while signed in changes this device's language
+// only; a link anyone can send must not rewrite the account.
+func TestLanguageLinkDoesNotChangeTheAccount(t *testing.T) {
+	e := apptest.New(t)
+	w := newWeb(t, e)
+	w.login("admin@test.example", apptest.Password)
+	must(t, w.get("/account?lang=bn"), http.StatusOK, `<html lang="bn">`)
+	must(t, w.get("/account"), http.StatusOK, `<html lang="bn">`) // the cookie remembers it here
+	u, err := e.App.Accounts.UserByLogin(context.Background(), "admin@test.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Lang == "bn" {
+		t.Fatal("a ?lang= link changed the account's saved language")
+	}
+	fresh := newWeb(t, e)
+	fresh.login("admin@test.example", apptest.Password)
+	must(t, fresh.get("/account"), http.StatusOK, `<html lang="en">`)
 }
 
 // TestLoginAndLogout: the form sets the API's session cookie (HttpOnly, SameSite=Lax), a wrong

@@ -81,17 +81,13 @@ func (s *Site) resolve(c *gin.Context) *state {
 	return st
 }
 
-// chooseLanguage applies the order the pages promise: ?lang= (remembered in a cookie and, for a
-// signed-in person, on the account), else the cookie, else the account's choice, else
-// Accept-Language, else English.
+// chooseLanguage applies the order the pages promise: ?lang= (remembered in a cookie on this
+// device), else the cookie, else the account's choice, else Accept-Language, else English.
+// A link with ?lang= never changes the account: anyone can send such a link, and a GET must not
+// change what is stored. The account's language is saved only by the form on the account page.
 func (s *Site) chooseLanguage(c *gin.Context, st *state) string {
 	if q := c.Query("lang"); supported(q) {
 		s.setCookie(c, langCookie, q, yearLong, false)
-		if st.LoggedIn && st.User.Lang != q {
-			if err := s.Accounts.SetLanguage(c.Request.Context(), st.User.ID, q); err == nil {
-				st.User.Lang = q
-			}
-		}
 		return q
 	}
 	if ck, err := c.Cookie(langCookie); err == nil && supported(ck) {

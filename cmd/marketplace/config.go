@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
+	"github.com/fairhands/marketplace/accounts"
 	"github.com/fairhands/marketplace/app"
 	"github.com/fairhands/marketplace/fieldcrypt"
 )
@@ -51,6 +53,30 @@ func loadConfig(getenv func(string) string) (config, error) {
 		StripeAPIURL:        get("STRIPE_API_URL", ""),
 		MetricsToken:        get("METRICS_TOKEN", ""),
 		SMTPURL:             get("SMTP_URL", ""),
+	}
+	defaults := accounts.DefaultSessionPolicy()
+	durations := []struct {
+		env string
+		to  *time.Duration
+		def time.Duration
+	}{
+		{"SESSION_STAFF_IDLE", &c.App.Sessions.StaffIdle, defaults.StaffIdle},
+		{"SESSION_STAFF_MAX", &c.App.Sessions.StaffMax, defaults.StaffMax},
+		{"SESSION_IDLE", &c.App.Sessions.MemberIdle, defaults.MemberIdle},
+		{"SESSION_MAX", &c.App.Sessions.MemberMax, defaults.MemberMax},
+	}
+	for _, d := range durations {
+		*d.to = d.def
+		if v := get(d.env, ""); v != "" {
+			parsed, err := time.ParseDuration(v)
+			if err != nil || parsed <= 0 {
+				return c, fmt.Errorf("%s must be a positive duration such as 30m or 168h, not %q", d.env, v)
+			}
+			*d.to = parsed
+		}
+	}
+	if err := c.App.Sessions.Validate(); err != nil {
+		return c, fmt.Errorf("SESSION_*: %w", err)
 	}
 	if c.App.SMTPURL == "" {
 		c.App.MailDir = filepath.Join(c.DataDir, "mail")
