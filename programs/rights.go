@@ -61,6 +61,15 @@ func (s *Service) SetConsent(ctx context.Context, actor accounts.Actor, makerID 
 		changes = append(changes, fmt.Sprintf("%s=%t", key, *v))
 	}
 	apply("publicProfile", in.PublicProfile, m.Consent.PublicProfile)
+	if in.PublicProfile != nil && *in.PublicProfile != m.Consent.PublicProfile.Active(now) {
+		// Withdrawn, or given again: her public identity changes with it, so nobody who knew the
+		// old page (or its links) can follow her to what is shown from now on.
+		pid, err := s.store.IssuePublicID(ctx, makerID)
+		if err != nil {
+			return Consents{}, err
+		}
+		set["publicId"] = pid
+	}
 	apply("story", in.Story, m.Consent.Story)
 	apply("workPhotos", in.WorkPhotos, m.Consent.WorkPhotos)
 	if len(set) == 0 {
@@ -114,8 +123,13 @@ func (s *Service) Erase(ctx context.Context, actor accounts.Actor, makerID strin
 	}
 	now := s.now()
 	withdrawn := Consent{Granted: false, CapturedBy: actor.UserID, At: now}
+	// The pseudonym is retired with its public id: the old page answers 404 for good.
+	publicID, err := s.store.IssuePublicID(ctx, makerID)
+	if err != nil {
+		return err
+	}
 	err = s.store.SetMaker(ctx, makerID, bson.M{
-		"displayName": RetiredName, "legalName": "", "phone": "", "story": "", "status": "retired",
+		"publicId": publicID, "displayName": RetiredName, "legalName": "", "phone": "", "story": "", "status": "retired",
 		"consent": Consents{PublicProfile: withdrawn, Story: withdrawn, WorkPhotos: withdrawn},
 	})
 	if err != nil {
