@@ -12,6 +12,7 @@ import (
 	"github.com/fairhands/marketplace/accounts"
 	"github.com/fairhands/marketplace/fault"
 	"github.com/fairhands/marketplace/money"
+	"github.com/fairhands/marketplace/payments"
 	"github.com/fairhands/marketplace/programs"
 )
 
@@ -54,7 +55,9 @@ type dashboardData struct {
 	Makers   []makerRow
 	Programs []programs.Program
 	Orders   []orderRow
-	Review   []productRow
+	// Flagged are orders with a payment that did not match them: nothing was credited.
+	Flagged []orderRow
+	Review  []productRow
 }
 
 // program loads a program the actor coordinates (ErrNotFound otherwise).
@@ -132,6 +135,10 @@ func (s *Site) renderDashboard(c *gin.Context, status int, p *Page) {
 		return
 	}
 	d.Orders = orders
+	if d.Flagged, err = s.orderRows(ctx, st.Actor, prog.ID, payments.OrderQuery{Flagged: true, Limit: 200}); err != nil {
+		s.fail(c, err)
+		return
+	}
 	followUps, err := s.followUpsDue(ctx, st.Actor, prog.ID)
 	if err != nil {
 		s.fail(c, err)
