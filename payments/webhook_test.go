@@ -7,6 +7,8 @@ import (
 
 	"go.mongodb.org/mongo-driver/bson"
 
+	"github.com/stripe/stripe-go/v76/webhook"
+
 	"github.com/fairhands/marketplace/accounts"
 	"github.com/fairhands/marketplace/catalog"
 	"github.com/fairhands/marketplace/fault"
@@ -165,6 +167,41 @@ func TestWebhookPaymentThatDoesNotMatchTheOrderIsFlagged(t *testing.T) {
 	w.mustDeliver(w.completed(o, "ch_"+o.ID))
 	if got := w.order(o.ID); got.Status != payments.StatusPaid || got.AmountPaid != o.Total || len(w.entries(o.ID)) != 1 {
 		t.Fatalf("the matching payment after a flagged one: %+v, %d entries", got, len(w.entries(o.ID)))
+	}
+}
+
+// Stripe's signatures are only good within its tolerance (300 s) of now, in both directions: a
+// signature dated in the future is as stale as one from the past.
+func TestWebhookRefusesSignaturesOutsideTheTolerance(t *testing.T) {
+	w := newWorld(t)
+	o := w.mustCheckout(w.mustProduct(w.makerA, 5), 1)
+	payload := w.completed(o, "")
+	signAt := func(at time.Time) string {
+		return webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: stripetest.WebhookSecret, Timestamp: at}).Header
+	}
+	for _, tc := range []struct {
+		name string
+		at   time.Duration
+	}{
+		{"ten minutes ahead", 10 * time.Minute},
+		{"a day ahead", 24 * time.Hour},
+		{"ten minutes old", -10 * time.Minute},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := w.svc.HandleWebhook(w.ctx, payload, signAt(time.Now().Add(tc.at))); codeOf(err) != "bad_signature" {
+				t.Fatalf("err %v, want bad_signature", err)
+			}
+		})
+	}
+	if got := w.order(o.ID); got.Status != payments.StatusPendingPayment {
+		t.Fatalf("a signature outside the tolerance changed the order: %s", got.Status)
+	}
+	// Within the tolerance either way (clocks differ a little) it is accepted.
+	if _, err := w.svc.HandleWebhook(w.ctx, payload, signAt(time.Now().Add(2*time.Minute))); err != nil {
+		t.Fatalf("a signature two minutes ahead: %v", err)
+	}
+	if got := w.order(o.ID); got.Status != payments.StatusPaid {
+		t.Fatalf("order after a signature within the tolerance: %s", got.Status)
 	}
 }
 
