@@ -34,7 +34,13 @@ func TestSurvivorDataRights(t *testing.T) {
 			t.Fatalf("after withdrawal: %s", pub.Body)
 		}
 		// The coordinator may record a renewed consent for the maker; it is audited as such.
-		e.Must(http.StatusOK, "PUT", "/api/v1/makers/"+makerID+"/consent", c1, map[string]bool{"publicProfile": true})
+		// She withdrew it herself: the coordinator may give it again only on her signed paper consent.
+		r := e.Must(http.StatusBadRequest, "PUT", "/api/v1/makers/"+makerID+"/consent", c1, map[string]bool{"publicProfile": true})
+		if r.ErrCode() != "invalid_fields" || !strings.Contains(string(r.Body), "paperConsentNote") {
+			t.Fatalf("coordinator's grant without a paper consent: %s", r.Body)
+		}
+		e.Must(http.StatusOK, "PUT", "/api/v1/makers/"+makerID+"/consent", c1, map[string]any{"publicProfile": true,
+			"paperConsentNote": "Signed paper form, office file"})
 		e.Must(http.StatusNotFound, "PUT", "/api/v1/makers/"+makerID+"/consent", c2, map[string]bool{"publicProfile": false})
 		e.Must(http.StatusBadRequest, "PUT", "/api/v1/makers/"+makerID+"/consent", maker, map[string]bool{})
 	})

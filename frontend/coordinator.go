@@ -295,7 +295,7 @@ func (s *Site) renderCoordMaker(c *gin.Context, status int, modify func(*coordMa
 		s.fail(c, err)
 		return
 	}
-	d := coordMakerData{Maker: m, Program: prog, Today: s.now().Format("2006-01-02"), Consents: consentViews(m, s.now())}
+	d := coordMakerData{Maker: m, Program: prog, Today: s.now().Format("2006-01-02"), Consents: coordConsentViews(m, s.now())}
 	if u, err := s.Accounts.User(ctx, m.ID); err == nil && u.Status == accounts.StatusInvited {
 		d.Invited = true
 	}

@@ -365,6 +365,27 @@ func TestCoordinatorActsOnMakerData(t *testing.T) {
 		}
 	})
 
+	t.Run("a consent she withdrew herself is hers to give again, or on her signed paper consent", func(t *testing.T) {
+		must(t, w.maker.post("/maker/data/consent", url.Values{"consent": {"workPhotos"}, "on": {"0"}}), http.StatusOK)
+		for lang, text := range map[string]string{"en": "She turned this off herself.", "hi": "उन्होंने इसे खुद बंद किया था।", "bn": "তিনি নিজেই এটি বন্ধ করেছিলেন।"} {
+			must(t, w.coord.get(base+"?lang="+lang), http.StatusOK, text, `name="paperConsentNote"`)
+		}
+		w.coord.get(base + "?lang=en")
+		p := w.coord.post(base+"/consent", url.Values{"consent": {"workPhotos"}, "on": {"1"}})
+		must(t, p, http.StatusOK, "write down where her signed paper consent form is kept")
+		if w.stored(t, w.makerID).Consent.WorkPhotos.Granted {
+			t.Fatal("a coordinator turned on a consent the maker withdrew herself, without her paper consent")
+		}
+		p = w.coord.post(base+"/consent", url.Values{"consent": {"workPhotos"}, "on": {"1"}, "paperConsentNote": {"Signed form, office file 12"}})
+		must(t, p, http.StatusOK, "Saved.")
+		if c := w.stored(t, w.makerID).Consent.WorkPhotos; !c.Granted || c.PaperNote != "Signed form, office file 12" || c.CapturedBy != w.shop.coord.UserID {
+			t.Fatalf("consent given on paper: %+v", c)
+		}
+		if strings.Contains(p.Body, "She turned this off herself.") {
+			t.Fatal("the page still asks for a paper consent after it was recorded")
+		}
+	})
+
 	t.Run("consent switched for the maker, recorded as the coordinator", func(t *testing.T) {
 		p := w.coord.get(base)
 		must(t, p, http.StatusOK, `action="`+base+`/consent"`, `href="`+base+`/export"`, `href="`+base+`/erase"`)

@@ -13,6 +13,15 @@ type Consent struct {
 	CapturedBy string    `bson:"capturedBy,omitempty" json:"capturedBy,omitempty"`
 	At         time.Time `bson:"at,omitempty" json:"at,omitempty"`
 	ExpiresAt  time.Time `bson:"expiresAt,omitempty" json:"expiresAt,omitempty"`
+	// PaperNote is a coordinator's record of the signed paper consent on which she gave again a
+	// consent the maker had withdrawn herself.
+	PaperNote string `bson:"paperNote,omitempty" json:"paperNote,omitempty"`
+}
+
+// WithdrawnBy reports whether the consent is withdrawn and the withdrawal was made by userID
+// (the maker herself, when userID is her id).
+func (c Consent) WithdrawnBy(userID string) bool {
+	return !c.Granted && c.CapturedBy != "" && c.CapturedBy == userID
 }
 
 // Active reports whether the consent is granted and not expired at now.

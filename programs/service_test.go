@@ -651,17 +651,37 @@ func TestConsent(t *testing.T) {
 		}
 	})
 
-	t.Run("a coordinator re-grants for the maker", func(t *testing.T) {
+	t.Run("a coordinator cannot undo the maker's own withdrawal without her paper consent", func(t *testing.T) {
+		calls := hooks.count()
+		for _, note := range []string{"", "   "} {
+			_, err := w.svc.SetConsent(ctx, c1, makerID, programs.ConsentInput{PublicProfile: &yes, PaperConsentNote: note})
+			if fe, ok := fault.As(err); !ok || fe.Kind != fault.Invalid || fe.Fields["paperConsentNote"] == "" {
+				t.Fatalf("coordinator's grant with note %q: %v, want a refusal naming paperConsentNote", note, err)
+			}
+		}
+		if pub := public(); pub.DisplayName != programs.AnonymousName || hooks.count() != calls {
+			t.Fatalf("a refused grant changed the public face: %+v", pub)
+		}
+		// The coordinator may still withdraw, and change what the maker did not withdraw herself.
+		if _, err := w.svc.SetConsent(ctx, c1, makerID, programs.ConsentInput{WorkPhotos: &no}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.svc.SetConsent(ctx, c1, makerID, programs.ConsentInput{WorkPhotos: &yes}); err != nil {
+			t.Fatalf("coordinator's grant of a consent she withdrew herself: %v", err)
+		}
+	})
+
+	t.Run("a coordinator re-grants for the maker on her signed paper consent", func(t *testing.T) {
 		w.clock.Advance(time.Hour)
-		c, err := w.svc.SetConsent(ctx, c1, makerID, programs.ConsentInput{PublicProfile: &yes})
-		if err != nil || !c.PublicProfile.Granted || c.PublicProfile.CapturedBy != c1.UserID ||
+		c, err := w.svc.SetConsent(ctx, c1, makerID, programs.ConsentInput{PublicProfile: &yes, PaperConsentNote: "Signed form in the office file, 3 May"})
+		if err != nil || !c.PublicProfile.Granted || c.PublicProfile.CapturedBy != c1.UserID || c.PublicProfile.PaperNote != "Signed form in the office file, 3 May" ||
 			!c.PublicProfile.ExpiresAt.Equal(w.clock.Now().Add(programs.ConsentMaxAge)) {
 			t.Fatalf("consents: %+v %v", c, err)
 		}
 		if pub := public(); pub.DisplayName != "Tara" || pub.Story != "" {
 			t.Fatalf("public face after re-grant of the profile only: %+v", pub)
 		}
-		if hooks.count() != 2 {
+		if hooks.count() != 4 {
 			t.Fatalf("hooks: %v", hooks.calls)
 		}
 		es := mustEntries(t, w, audit.Query{RecordID: makerID})
@@ -671,7 +691,7 @@ func TestConsent(t *testing.T) {
 				details = append(details, e.ActorRole+":"+e.Detail)
 			}
 		}
-		if len(details) != 2 || !strings.Contains(strings.Join(details, " "), "coordinator:publicProfile=true") ||
+		if len(details) != 4 || !strings.Contains(strings.Join(details, " "), "coordinator:publicProfile=true (paper consent: Signed form in the office file, 3 May)") ||
 			!strings.Contains(strings.Join(details, " "), "maker:publicProfile=false,story=false") {
 			t.Fatalf("consent changes audited: %v", details)
 		}
