@@ -182,7 +182,7 @@ func TestDashboardShowsPaymentsToCheck(t *testing.T) {
 	s := newShop(t)
 	ctx := context.Background()
 	res, err := s.e.App.Payments.Checkout(ctx, accounts.Actor{}, payments.CheckoutInput{Email: "guest@test.example",
-		Items: []payments.ItemInput{{ProductID: s.products[0].ID, Quantity: 1}},
+		Items:           []payments.ItemInput{{ProductID: s.products[0].ID, Quantity: 1}},
 		ShippingAddress: &payments.Address{Name: "Guest Buyer", Line1: "1 Road", City: "Pune", PostalCode: "411001", Country: "IN"}})
 	if err != nil {
 		t.Fatal(err)
