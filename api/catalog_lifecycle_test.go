@@ -347,8 +347,31 @@ func TestPublicEndpointsLeakNothingPrivate(t *testing.T) {
 			}
 		}
 	}
+	// No public page or public JSON carries a maker's account id: she is known in public only by
+	// her public id, which she can have replaced.
+	accountIDs := []string{s.m1, s.m2, s.m3}
+	publicID := e.PublicID(s.m1)
+	noAccountIDs := func(t *testing.T) {
+		t.Helper()
+		bodies := append(publicBodies(), e.Must(http.StatusOK, "GET", "/api/v1/makers/"+publicID+"/public", "", nil))
+		for _, path := range []string{"/", "/products", "/products?q=jhumka", "/products/" + id, "/makers/" + publicID} {
+			bodies = append(bodies, e.Must(http.StatusOK, "GET", path, "", nil))
+		}
+		for _, r := range bodies {
+			for _, acc := range accountIDs {
+				if strings.Contains(string(r.Body), acc) {
+					t.Errorf("a public answer carries the account id %s: %s", acc, r.Body)
+				}
+			}
+		}
+	}
+	noAccountIDs(t)
+
 	p := e.Must(http.StatusOK, "GET", "/api/v1/products/"+id, "", nil)
 	maker := p.JSON["maker"].(map[string]any)
+	if maker["id"] != publicID {
+		t.Fatalf("the product names its maker by %v, want her public id %s", maker["id"], publicID)
+	}
 	prog := maker["program"].(map[string]any)
 	if maker["displayName"] != display || prog["name"] != "Kolkata Jewellery Workshop" || prog["city"] != "Kolkata" {
 		t.Fatalf("maker face: %s", p.Body)
@@ -389,11 +412,11 @@ func TestPublicEndpointsLeakNothingPrivate(t *testing.T) {
 		}
 	})
 	t.Run("the maker's published products for their public page", func(t *testing.T) {
-		ps := e.App.Catalog.MakerPublicProducts(ctx, s.m1)
+		ps := e.App.Catalog.MakerPublicProducts(ctx, e.PublicID(s.m1))
 		if len(ps) != 1 || ps[0].ID != id || ps[0].Maker.Story != "" {
 			t.Fatalf("maker public products: %+v", ps)
 		}
-		if len(e.App.Catalog.MakerPublicProducts(ctx, s.m3)) != 0 {
+		if len(e.App.Catalog.MakerPublicProducts(ctx, e.PublicID(s.m3))) != 0 {
 			t.Fatal("a maker with no products has some")
 		}
 	})

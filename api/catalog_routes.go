@@ -95,8 +95,9 @@ func (s *Server) listCategories(c *gin.Context) {
 	c.JSON(http.StatusOK, itemsBody(cats))
 }
 
-// getImage serves one rendition: public ones with a year-long immutable cache (an address never
-// changes its bytes), private ones (a draft's photos, to its maker) uncached by shared caches.
+// getImage serves one rendition: public ones cacheable for catalog.PublicPhotoMaxAge and then
+// revalidated by ETag (a withdrawn consent or a removed photo must leave caches within a day),
+// private ones (a draft's photos, to its maker) uncached by shared caches.
 func (s *Server) getImage(c *gin.Context) {
 	width, err := strconv.Atoi(c.Param("width"))
 	if err != nil {
@@ -111,7 +112,7 @@ func (s *Server) getImage(c *gin.Context) {
 	h := c.Writer.Header()
 	h.Set("ETag", f.ETag)
 	if f.Public {
-		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+		h.Set("Cache-Control", "public, max-age="+strconv.Itoa(int(catalog.PublicPhotoMaxAge.Seconds()))+", must-revalidate")
 	} else {
 		h.Set("Cache-Control", "private, no-cache")
 	}

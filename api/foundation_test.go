@@ -236,13 +236,14 @@ func TestProgramsCoordinatorsMakers(t *testing.T) {
 	})
 
 	t.Run("public face: display name only, with consent", func(t *testing.T) {
-		r := e.Must(http.StatusOK, "GET", "/api/v1/makers/"+makerID+"/public", "", nil)
+		e.Must(http.StatusNotFound, "GET", "/api/v1/makers/"+makerID+"/public", "", nil) // the account id is private
+		r := e.Must(http.StatusOK, "GET", "/api/v1/makers/"+e.PublicID(makerID)+"/public", "", nil)
 		if r.Str("displayName") != "Tara" || strings.Contains(string(r.Body), "Legal") || strings.Contains(string(r.Body), "phone") {
 			t.Fatalf("public maker: %s", r.Body)
 		}
 		r = e.Must(http.StatusCreated, "POST", "/api/v1/programs/"+p1+"/makers", c1, map[string]any{
 			"displayName": "Hidden", "legalName": "Hidden Legal", "consent": map[string]bool{"publicProfile": false}})
-		pub := e.Must(http.StatusOK, "GET", "/api/v1/makers/"+r.Str("id")+"/public", "", nil)
+		pub := e.Must(http.StatusOK, "GET", "/api/v1/makers/"+e.PublicID(r.Str("id"))+"/public", "", nil)
 		if pub.Str("displayName") == "Hidden" {
 			t.Fatalf("display name shown without consent: %s", pub.Body)
 		}

@@ -107,7 +107,9 @@ func foundationRows() []row {
 			return "/api/v1/invites/" + r.Str("inviteToken") + "/accept", map[string]string{"login": "inv-" + apptestSeq(w), "password": "long-enough"}
 		}},
 		{method: "GET", route: "/api/v1/makers/:id", allow: []string{"maker", "coordinator", "admin"}, setup: makerPath("")},
-		{method: "GET", route: "/api/v1/makers/:id/public", allow: everyone, setup: makerPath("/public")},
+		{method: "GET", route: "/api/v1/makers/:id/public", allow: everyone, setup: func(t *testing.T, w *world, role string) (string, any) {
+			return "/api/v1/makers/" + w.e.PublicID(w.makerID) + "/public", nil
+		}},
 		{method: "PUT", route: "/api/v1/makers/:id/consent", allow: []string{"maker", "coordinator", "admin"}, setup: func(t *testing.T, w *world, role string) (string, any) {
 			return "/api/v1/makers/" + w.makerID + "/consent", map[string]bool{"story": true}
 		}},

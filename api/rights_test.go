@@ -20,17 +20,27 @@ func TestSurvivorDataRights(t *testing.T) {
 	makerID, maker := e.Maker(p1, c1)
 
 	t.Run("withdrawing consent hides name and story at once", func(t *testing.T) {
-		pub := e.Must(http.StatusOK, "GET", "/api/v1/makers/"+makerID+"/public", "", nil)
-		if pub.Str("story") == "" || pub.Str("displayName") == "A maker" {
+		named := e.PublicID(makerID)
+		pub := e.Must(http.StatusOK, "GET", "/api/v1/makers/"+named+"/public", "", nil)
+		if pub.Str("story") == "" || pub.Str("displayName") == "A maker" || pub.Str("id") != named {
 			t.Fatalf("before withdrawal: %s", pub.Body)
 		}
 		e.Must(http.StatusOK, "PUT", "/api/v1/makers/"+makerID+"/consent", maker, map[string]bool{"story": false, "publicProfile": false})
-		pub = e.Must(http.StatusOK, "GET", "/api/v1/makers/"+makerID+"/public", "", nil)
-		if pub.Str("story") != "" || pub.Str("displayName") != "A maker" {
+		// The page she was named on is gone; what is shown of her now has an id of its own.
+		e.Must(http.StatusNotFound, "GET", "/api/v1/makers/"+named+"/public", "", nil)
+		anon := e.PublicID(makerID)
+		pub = e.Must(http.StatusOK, "GET", "/api/v1/makers/"+anon+"/public", "", nil)
+		if pub.Str("story") != "" || pub.Str("displayName") != "A maker" || anon == named {
 			t.Fatalf("after withdrawal: %s", pub.Body)
 		}
 		// The coordinator may record a renewed consent for the maker; it is audited as such.
-		e.Must(http.StatusOK, "PUT", "/api/v1/makers/"+makerID+"/consent", c1, map[string]bool{"publicProfile": true})
+		// She withdrew it herself: the coordinator may give it again only on her signed paper consent.
+		r := e.Must(http.StatusBadRequest, "PUT", "/api/v1/makers/"+makerID+"/consent", c1, map[string]bool{"publicProfile": true})
+		if r.ErrCode() != "invalid_fields" || !strings.Contains(string(r.Body), "paperConsentNote") {
+			t.Fatalf("coordinator's grant without a paper consent: %s", r.Body)
+		}
+		e.Must(http.StatusOK, "PUT", "/api/v1/makers/"+makerID+"/consent", c1, map[string]any{"publicProfile": true,
+			"paperConsentNote": "Signed paper form, office file"})
 		e.Must(http.StatusNotFound, "PUT", "/api/v1/makers/"+makerID+"/consent", c2, map[string]bool{"publicProfile": false})
 		e.Must(http.StatusBadRequest, "PUT", "/api/v1/makers/"+makerID+"/consent", maker, map[string]bool{})
 	})
@@ -62,12 +72,14 @@ func TestSurvivorDataRights(t *testing.T) {
 	})
 
 	t.Run("erasure", func(t *testing.T) {
+		pid := e.PublicID(makerID)
 		e.Must(http.StatusBadRequest, "POST", "/api/v1/makers/"+makerID+"/erase", maker, map[string]string{"confirm": "yes"})
 		e.Must(http.StatusNotFound, "POST", "/api/v1/makers/"+makerID+"/erase", c2, map[string]string{"confirm": "ERASE"})
 		e.Must(http.StatusOK, "POST", "/api/v1/makers/"+makerID+"/erase", c1, map[string]string{"confirm": "ERASE"})
 		// The maker's sessions are revoked and the login no longer works.
 		e.Must(http.StatusUnauthorized, "GET", "/api/v1/me", maker, nil)
-		e.Must(http.StatusNotFound, "GET", "/api/v1/makers/"+makerID+"/public", "", nil)
+		e.Must(http.StatusNotFound, "GET", "/api/v1/makers/"+pid+"/public", "", nil)
+		e.Must(http.StatusNotFound, "GET", "/api/v1/makers/"+e.PublicID(makerID)+"/public", "", nil)
 		raw, err := e.DB.Read("makers").FindOne(context.Background(), bson.M{"_id": makerID}).Raw()
 		if err != nil {
 			t.Fatal(err)

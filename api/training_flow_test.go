@@ -273,7 +273,7 @@ func TestTrainingFlow(t *testing.T) {
 		pub := func() string {
 			return e.Must(http.StatusOK, "GET", "/api/v1/certificates/"+code, "", nil).Str("name")
 		}
-		display := e.Must(http.StatusOK, "GET", "/api/v1/makers/"+w.m1+"/public", "", nil).Str("displayName")
+		display := e.Must(http.StatusOK, "GET", "/api/v1/makers/"+e.PublicID(w.m1)+"/public", "", nil).Str("displayName")
 		if got := pub(); got != display {
 			t.Fatalf("name = %q, want the display name %q", got, display)
 		}

@@ -42,6 +42,9 @@ type Config struct {
 	SMTPURL string
 	// MailDir receives the demo's e-mails when SMTPURL is unset.
 	MailDir string
+	// Demo is serve --demo: demo data, and the demo's mails listed at /dev/mail (to loopback
+	// clients and admins only). Never set on a real site.
+	Demo bool
 	// MetricsToken protects /metrics on the main listener (unset: not served there).
 	MetricsToken string
 	// RateLimitScale multiplies the request rate limits (0 means 1).

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/fairhands/marketplace/accounts"
 	"github.com/fairhands/marketplace/fault"
@@ -160,6 +161,12 @@ type ImageFile struct {
 }
 
 // Image returns one rendition of a photo for actor, or ErrImageNotFound.
+// PublicPhotoMaxAge is how long browsers and proxies may keep a public photo without asking
+// again. A photo stops being public when its maker withdraws her work-photos consent or it is
+// removed: new views get 404 at once, and caches must drop it within this bound (at most a day,
+// never a year-long immutable copy). After it they revalidate with the ETag and get 404.
+const PublicPhotoMaxAge = time.Hour
+
 func (s *Service) Image(ctx context.Context, actor accounts.Actor, imageID string, width int) (ImageFile, error) {
 	sl := s.rm.current().images[imageID]
 	if sl == nil {

@@ -543,6 +543,7 @@ func TestReadModelFollowsConsentAndErasure(t *testing.T) {
 		t.Fatalf("cached page: %s %v", cached, err)
 	}
 
+	named := pub.Maker.ID
 	no := false
 	if _, err := s.progs.SetConsent(ctx, s.maker, s.maker.MakerID, programs.ConsentInput{PublicProfile: &no}); err != nil {
 		t.Fatal(err)
@@ -560,8 +561,16 @@ func TestReadModelFollowsConsentAndErasure(t *testing.T) {
 	if b, _ := s.cat.CachedPage(""); strings.Contains(string(b), "Tara") {
 		t.Fatalf("the raw-query alias still serves the old page: %s", b)
 	}
-	if got := s.cat.MakerPublicProducts(ctx, s.maker.MakerID); len(got) != 1 || got[0].Maker.DisplayName != programs.AnonymousName {
+	if got := s.cat.MakerPublicProducts(ctx, pub.Maker.ID); len(got) != 1 || got[0].Maker.DisplayName != programs.AnonymousName {
 		t.Fatalf("maker page products: %+v", got)
+	}
+	// Her page is found by her public id, never by her account id, and the id she was shown
+	// under before the withdrawal is retired.
+	if pub.Maker.ID == s.maker.MakerID || len(s.cat.MakerPublicProducts(ctx, s.maker.MakerID)) != 0 {
+		t.Fatalf("products are found by the maker's account id (public id %q)", pub.Maker.ID)
+	}
+	if named != "" && (named == pub.Maker.ID || len(s.cat.MakerPublicProducts(ctx, named)) != 0) {
+		t.Fatalf("the public id she was named under (%s) still lists her products", named)
 	}
 
 	if err := s.progs.Erase(ctx, s.maker, s.maker.MakerID, programs.EraseInput{Confirm: "ERASE"}); err != nil {

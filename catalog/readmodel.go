@@ -173,7 +173,7 @@ type snapshot struct {
 	newest     []*slot          // visible products, newest first
 	priceAsc   []*slot
 	priceDesc  []*slot
-	byMaker    map[string][]*slot // visible products per maker, newest first
+	byMaker    map[string][]*slot // visible products per maker's public id, newest first
 	images     map[string]*slot   // image id → its product
 	categories []CategoryCount
 
@@ -464,7 +464,8 @@ func (rm *readModel) rebuildLocked() {
 	slices.SortFunc(visible, newestFirst)
 	s.newest = slots(visible)
 	for _, e := range visible {
-		s.byMaker[e.p.MakerID] = append(s.byMaker[e.p.MakerID], s.all[e.p.ID])
+		// By the maker's public id: her public page asks by it, and never by her account id.
+		s.byMaker[e.pub.Maker.ID] = append(s.byMaker[e.pub.Maker.ID], s.all[e.p.ID])
 	}
 	slices.SortFunc(visible, func(a, b *entry) int {
 		if c := cmp.Compare(a.p.Price, b.p.Price); c != 0 {

@@ -82,9 +82,10 @@ func (s *Service) Categories(ctx context.Context) ([]CategoryCount, error) {
 	return slices.Clone(s.rm.current().categories), nil
 }
 
-// MakerPublicProducts lists a maker's published products, newest first, for their public page.
-func (s *Service) MakerPublicProducts(ctx context.Context, makerID string) []PublicProduct {
-	es := s.rm.current().byMaker[makerID]
+// MakerPublicProducts lists a maker's published products, newest first, for their public page:
+// by her public id (programs.PublicMaker.ID), so an account id or a retired public id finds none.
+func (s *Service) MakerPublicProducts(ctx context.Context, publicID string) []PublicProduct {
+	es := s.rm.current().byMaker[publicID]
 	out := make([]PublicProduct, 0, len(es))
 	for _, sl := range es {
 		if e := sl.get(); e.visible {

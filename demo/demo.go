@@ -5,6 +5,7 @@ package demo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -59,12 +60,9 @@ func Seed(ctx context.Context, a *app.App, out io.Writer) error {
 		printLogins(out)
 		return nil
 	}
-	if _, err := a.Accounts.EnsureAdmin(ctx, AdminEmail, Password); err != nil {
-		return err
-	}
-	admin, err := a.Accounts.UserByLogin(ctx, AdminEmail)
+	admin, err := demoAdmin(ctx, a)
 	if err != nil {
-		return fmt.Errorf("demo admin: %w (an admin from ADMIN_EMAIL exists; seed an empty DATA_DIR)", err)
+		return fmt.Errorf("demo admin: %w", err)
 	}
 	adminActor := accounts.ActorOf(admin, "seed")
 	for _, ps := range seeds {
@@ -111,6 +109,25 @@ func Seed(ctx context.Context, a *app.App, out io.Writer) error {
 	fmt.Fprintln(out, "Demo data created.")
 	printLogins(out)
 	return nil
+}
+
+// demoAdmin returns the demo's admin, creating it. EnsureAdmin creates an admin only while there
+// is none, so when ADMIN_EMAIL made one first (serve --demo or seed with ADMIN_EMAIL set) the
+// demo admin is added beside it: both logins work.
+func demoAdmin(ctx context.Context, a *app.App) (accounts.User, error) {
+	if _, err := a.Accounts.EnsureAdmin(ctx, AdminEmail, Password); err != nil {
+		return accounts.User{}, err
+	}
+	u, err := a.Accounts.UserByLogin(ctx, AdminEmail)
+	if !errors.Is(err, accounts.ErrNotFound) {
+		return u, err
+	}
+	u = accounts.User{Role: accounts.RoleAdmin, Login: AdminEmail, Email: AdminEmail, Name: "Demo administrator",
+		PasswordHash: accounts.HashPassword(Password), Status: accounts.StatusActive}
+	if err := a.Accounts.CreateUser(ctx, &u); err != nil {
+		return accounts.User{}, err
+	}
+	return u, nil
 }
 
 func printLogins(out io.Writer) {

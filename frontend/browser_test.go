@@ -56,6 +56,15 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
+// publicID is a maker's current public id, the :id of her public page.
+func (s *site) publicID(makerID string) string {
+	m, err := s.a.Programs.Registry().Maker(context.Background(), makerID)
+	if err != nil {
+		panic(err)
+	}
+	return m.PublicID
+}
+
 // site is a running marketplace for a browser test.
 type site struct {
 	t     *testing.T
@@ -322,7 +331,7 @@ func TestBrowserBuyerJourney(t *testing.T) {
 	run(t, ctx, "add first",
 		chromedp.Click(`form[action="/cart"] button[type=submit]`, chromedp.ByQuery),
 		chromedp.WaitVisible(".flash", chromedp.ByQuery),
-		chromedp.Navigate(s.base+"/makers/"+mitali.MakerID),
+		chromedp.Navigate(s.base+"/makers/"+s.publicID(mitali.MakerID)),
 		chromedp.WaitVisible(`a[href="/products/`+p2.ID+`"]`, chromedp.ByQuery),
 		chromedp.Click(`.card h3 a[href="/products/`+p2.ID+`"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`form[action="/cart"]`, chromedp.ByQuery),
@@ -528,7 +537,7 @@ func TestBrowserMakerData(t *testing.T) {
 	}
 	var stories int
 	run(t, phone, "public page",
-		chromedp.Navigate(s.base+"/makers/"+tara.MakerID),
+		chromedp.Navigate(s.base+"/makers/"+s.publicID(tara.MakerID)),
 		chromedp.WaitVisible("h1", chromedp.ByQuery),
 		chromedp.Evaluate(`document.querySelectorAll('.story').length`, &stories),
 	)

@@ -13,6 +13,7 @@ import (
 	"github.com/fairhands/marketplace/accounts"
 	"github.com/fairhands/marketplace/fault"
 	"github.com/fairhands/marketplace/money"
+	"github.com/fairhands/marketplace/payments"
 	"github.com/fairhands/marketplace/programs"
 )
 
@@ -55,7 +56,9 @@ type dashboardData struct {
 	Makers   []makerRow
 	Programs []programs.Program
 	Orders   []orderRow
-	Review   []productRow
+	// Flagged are orders with a payment that did not match them: nothing was credited.
+	Flagged []orderRow
+	Review  []productRow
 }
 
 // program loads a program the actor coordinates (ErrNotFound otherwise).
@@ -133,6 +136,10 @@ func (s *Site) renderDashboard(c *gin.Context, status int, p *Page) {
 		return
 	}
 	d.Orders = orders
+	if d.Flagged, err = s.orderRows(ctx, st.Actor, prog.ID, payments.OrderQuery{Flagged: true, Limit: 200}); err != nil {
+		s.fail(c, err)
+		return
+	}
 	followUps, err := s.followUpsDue(ctx, st.Actor, prog.ID)
 	if err != nil {
 		s.fail(c, err)
@@ -291,7 +298,7 @@ func (s *Site) renderCoordMaker(c *gin.Context, status int, modify func(*coordMa
 		s.fail(c, err)
 		return
 	}
-	d := coordMakerData{Maker: m, Program: prog, Today: s.now().Format("2006-01-02"), Consents: consentViews(m, s.now())}
+	d := coordMakerData{Maker: m, Program: prog, Today: s.now().Format("2006-01-02"), Consents: coordConsentViews(m, s.now())}
 	if u, err := s.Accounts.User(ctx, m.ID); err == nil {
 		d.Invited = u.Status == accounts.StatusInvited
 		// Many wrong passwords on her login lately: her coordinator should know, and talk to her.

@@ -9,10 +9,15 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"go.mongodb.org/mongo-driver/bson"
+
+	"github.com/fairhands/marketplace/accounts"
 	"github.com/fairhands/marketplace/app/apptest"
 	"github.com/fairhands/marketplace/audit"
 	"github.com/fairhands/marketplace/catalog"
+	"github.com/fairhands/marketplace/payments"
 	"github.com/fairhands/marketplace/training"
 )
 
@@ -168,4 +173,33 @@ func TestImpactPageGroupsSmallCounts(t *testing.T) {
 	must(t, w.get("/impact"), http.StatusOK, "Kolkata Beads", "fewer than 11")
 	must(t, w.get("/impact?lang=hi"), http.StatusOK, "11 से कम")
 	must(t, w.get("/impact?lang=bn"), http.StatusOK, "11-এর কম")
+}
+
+// TestDashboardShowsPaymentsToCheck: an order whose payment did not match it (payments flags it,
+// see payments.TestWebhookPaymentThatDoesNotMatchTheOrderIsFlagged) is listed for the program's
+// coordinator with what was paid and what was due, in her language.
+func TestDashboardShowsPaymentsToCheck(t *testing.T) {
+	s := newShop(t)
+	ctx := context.Background()
+	res, err := s.e.App.Payments.Checkout(ctx, accounts.Actor{}, payments.CheckoutInput{Email: "guest@test.example",
+		Items:           []payments.ItemInput{{ProductID: s.products[0].ID, Quantity: 1}},
+		ShippingAddress: &payments.Address{Name: "Guest Buyer", Line1: "1 Road", City: "Pune", PostalCode: "411001", Country: "IN"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What payments writes on a mismatched payment (the webhook path is tested in payments).
+	flag := payments.PaymentFlag{Reason: "amount_mismatch", Amount: 1, Currency: "USD", Method: "stripe", At: time.Now().UTC()}
+	if _, err := s.e.DB.Write("orders").UpdateOne(ctx, bson.M{"_id": res.OrderID}, bson.M{"$set": bson.M{"paymentFlag": flag}}); err != nil {
+		t.Fatal(err)
+	}
+	coord, err := s.e.App.Accounts.User(ctx, s.coord.UserID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWeb(t, s.e)
+	w.login(coord.Login, apptest.Password)
+	base := "/coordinator/programs/" + s.programID
+	must(t, w.get(base+"?lang=en"), http.StatusOK, "Payments to check", "nothing was paid to makers", "Paid $0.01")
+	must(t, w.get(base+"?lang=hi"), http.StatusOK, "जाँचने वाले भुगतान")
+	must(t, w.get(base+"?lang=bn"), http.StatusOK, "যে পেমেন্টগুলো দেখতে হবে")
 }

@@ -125,7 +125,7 @@ func TestStorefrontWeight(t *testing.T) {
 func TestPublicPagesKeepMakersPrivate(t *testing.T) {
 	s := newShop(t)
 	w := newWeb(t, s.e)
-	for _, path := range []string{"/", "/products", "/products/" + s.products[0].ID, "/makers/" + s.maker.MakerID, "/impact"} {
+	for _, path := range []string{"/", "/products", "/products/" + s.products[0].ID, "/makers/" + s.e.PublicID(s.maker.MakerID), "/impact"} {
 		p := w.get(path)
 		must(t, p, http.StatusOK)
 		if strings.Contains(p.Body, "Legal Name") || strings.Contains(p.Body, "+91") {

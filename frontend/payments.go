@@ -24,6 +24,8 @@ type orderRow struct {
 	PaidAt time.Time
 	Total  int64
 	Cur    string
+	// Flag is a payment that did not match the order (payments.PaymentFlag), for the coordinator.
+	Flag *payments.PaymentFlag
 }
 
 // shortRef is the part of an order id people read out to each other.
@@ -109,7 +111,12 @@ func (s *Site) order(c *gin.Context) {
 
 // ordersToShip lists a program's paid orders waiting to be sent.
 func (s *Site) ordersToShip(ctx context.Context, a accounts.Actor, programID string) ([]orderRow, error) {
-	v, err := s.Payments.Orders(ctx, a, payments.OrderQuery{Status: payments.StatusPaid, Limit: 200})
+	return s.orderRows(ctx, a, programID, payments.OrderQuery{Status: payments.StatusPaid, Limit: 200})
+}
+
+// orderRows lists the orders of q that have an item of the program.
+func (s *Site) orderRows(ctx context.Context, a accounts.Actor, programID string, q payments.OrderQuery) ([]orderRow, error) {
+	v, err := s.Payments.Orders(ctx, a, q)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +130,7 @@ func (s *Site) ordersToShip(ctx context.Context, a accounts.Actor, programID str
 		if !mine {
 			continue
 		}
-		r := orderRow{ID: o.ID, Ref: shortRef(o.ID), PaidAt: o.PaidAt, Total: o.Total, Cur: o.Currency}
+		r := orderRow{ID: o.ID, Ref: shortRef(o.ID), PaidAt: o.PaidAt, Total: o.Total, Cur: o.Currency, Flag: o.PaymentFlag}
 		for _, it := range o.Items {
 			r.Items = append(r.Items, strconv.Itoa(it.Quantity)+" × "+it.Title)
 		}

@@ -502,15 +502,31 @@ func (s *Site) robots(c *gin.Context) {
 	c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte(body))
 }
 
-// safeNext keeps a post-login redirect on this site.
+// safeNext keeps a post-login redirect on this site: a path with one leading slash, no
+// backslash anywhere (browsers read "\" as "/", so "/\evil.test" leaves the site), no scheme or
+// host, no control characters, cleaned of "." and ".." (the redirect cleans it too, and
+// "/./\evil.test" would become "/\evil.test"), with its query kept and any fragment dropped.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.ContainsRune(next, '\\') {
 		return ""
 	}
-	if u, err := url.Parse(next); err != nil || u.Host != "" || u.Scheme != "" {
+	for _, r := range next {
+		if r < 0x20 || r == 0x7f {
+			return ""
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || strings.ContainsRune(u.Path, '\\') {
 		return ""
 	}
-	return next
+	clean := path.Clean(u.Path)
+	if !strings.HasPrefix(clean, "/") || strings.HasPrefix(clean, "//") {
+		return ""
+	}
+	if strings.HasSuffix(u.Path, "/") && clean != "/" {
+		clean += "/"
+	}
+	return (&url.URL{Path: clean, RawQuery: u.RawQuery}).String()
 }
 
 // errBadForm answers a form that lacks what every honest submission of it carries.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -27,6 +28,9 @@ type consentView struct {
 	Icon  string
 	On    bool
 	Until time.Time
+	// MakerWithdrew is set on the coordinator's page for a consent the maker turned off
+	// herself: only she can turn it on again, or a coordinator noting her signed paper consent.
+	MakerWithdrew bool
 }
 
 // consentViews lists a maker's consents as switches, in the order the pages show them. A consent
@@ -38,6 +42,16 @@ func consentViews(m programs.Maker, now time.Time) []consentView {
 		{Key: "story", Label: "consent_story", Help: "rights_story_help", Icon: "story", On: c.Story.Active(now), Until: c.Story.ExpiresAt},
 		{Key: "workPhotos", Label: "consent_photos", Help: "rights_photos_help", Icon: "camera", On: c.WorkPhotos.Active(now), Until: c.WorkPhotos.ExpiresAt},
 	}
+}
+
+// coordConsentViews are the switches on a coordinator's maker page: those the maker turned off
+// herself ask for her signed paper consent before they can be turned on.
+func coordConsentViews(m programs.Maker, now time.Time) []consentView {
+	vs := consentViews(m, now)
+	for i, c := range []programs.Consent{m.Consent.PublicProfile, m.Consent.Story, m.Consent.WorkPhotos} {
+		vs[i].MakerWithdrew = c.WithdrawnBy(m.ID)
+	}
+	return vs
 }
 
 // consentForm reads one switch's form: which consent, and the state it should take.
@@ -61,6 +75,7 @@ func consentForm(c *gin.Context) (programs.ConsentInput, error) {
 	default:
 		return programs.ConsentInput{}, errBadForm
 	}
+	in.PaperConsentNote = strings.TrimSpace(c.PostForm("paperConsentNote"))
 	return in, nil
 }
 
@@ -140,6 +155,11 @@ func (s *Site) setConsent(c *gin.Context, makerID, back string) {
 		return
 	}
 	if _, err := s.Programs.SetConsent(c.Request.Context(), st.Actor, makerID, in); err != nil {
+		if fe, ok := fault.As(err); ok && fe.Fields["paperConsentNote"] != "" {
+			// The form asks for the note; a browser that skipped it is told again, in her language.
+			s.redirectFlash(c, back, "consent_paper_note_needed")
+			return
+		}
 		s.fail(c, err)
 		return
 	}

@@ -155,7 +155,9 @@ func TestMakerDataPage(t *testing.T) {
 
 	t.Run("consents change the public pages at once", func(t *testing.T) {
 		anon := newWeb(t, w.e)
-		public := "/makers/" + w.makerID
+		publicPath := func() string { return "/makers/" + w.stored(t, w.makerID).PublicID }
+		public := publicPath()
+		must(t, anon.get("/makers/"+w.makerID), http.StatusNotFound) // the account id is private
 		product := "/products/" + w.products[0].ID
 		must(t, anon.get(public), http.StatusOK, legal.DisplayName, "I make things by hand.")
 		must(t, anon.get(product), http.StatusOK, legal.DisplayName, `<img src="`)
@@ -173,6 +175,13 @@ func TestMakerDataPage(t *testing.T) {
 
 		p = w.maker.post("/maker/data/consent", url.Values{"consent": {"publicProfile"}, "on": {"0"}})
 		must(t, p, http.StatusOK)
+		// The page she was named on is gone at once; her products link to a new, nameless one.
+		must(t, anon.get(public), http.StatusNotFound)
+		named, public := public, publicPath()
+		if public == named {
+			t.Fatal("withdrawing the public profile kept the public id")
+		}
+		must(t, anon.get(product), http.StatusOK, `href="`+public+`"`)
 		for _, path := range []string{public, product} {
 			pg := anon.get(path)
 			must(t, pg, http.StatusOK, "A maker")
@@ -189,6 +198,10 @@ func TestMakerDataPage(t *testing.T) {
 		// Switched back on, the name shows again, with a new three-year consent.
 		p = w.maker.post("/maker/data/consent", url.Values{"consent": {"publicProfile"}, "on": {"1"}})
 		must(t, p, http.StatusOK, "On until")
+		for _, old := range []string{named, public} {
+			must(t, anon.get(old), http.StatusNotFound)
+		}
+		public = publicPath()
 		must(t, anon.get(public), http.StatusOK, legal.DisplayName)
 		m := w.stored(t, w.makerID)
 		if !m.Consent.PublicProfile.Granted || m.Consent.PublicProfile.CapturedBy != w.makerID || m.Consent.Story.Granted || m.Consent.WorkPhotos.Granted {
@@ -297,6 +310,7 @@ func TestMakerDataPage(t *testing.T) {
 		if w.stored(t, w.makerID).Status != "active" {
 			t.Fatal("erased without confirmation")
 		}
+		before := w.stored(t, w.makerID).PublicID
 		p = w.maker.post("/maker/data/erase", url.Values{"understood": {"1"}})
 		must(t, p, http.StatusOK, "Your data is erased.")
 		if w.maker.url != "/" {
@@ -311,7 +325,8 @@ func TestMakerDataPage(t *testing.T) {
 			t.Fatalf("erasure audited as %+v", e)
 		}
 		anon := newWeb(t, w.e)
-		must(t, anon.get("/makers/"+w.makerID), http.StatusNotFound)
+		must(t, anon.get("/makers/"+before), http.StatusNotFound)
+		must(t, anon.get("/makers/"+m.PublicID), http.StatusNotFound)
 		if p := anon.get("/products/" + w.products[0].ID); p.Status == http.StatusOK {
 			t.Fatal("the erased maker's product is still in the shop")
 		}
@@ -350,6 +365,27 @@ func TestCoordinatorActsOnMakerData(t *testing.T) {
 		}
 	})
 
+	t.Run("a consent she withdrew herself is hers to give again, or on her signed paper consent", func(t *testing.T) {
+		must(t, w.maker.post("/maker/data/consent", url.Values{"consent": {"workPhotos"}, "on": {"0"}}), http.StatusOK)
+		for lang, text := range map[string]string{"en": "She turned this off herself.", "hi": "उन्होंने इसे खुद बंद किया था।", "bn": "তিনি নিজেই এটি বন্ধ করেছিলেন।"} {
+			must(t, w.coord.get(base+"?lang="+lang), http.StatusOK, text, `name="paperConsentNote"`)
+		}
+		w.coord.get(base + "?lang=en")
+		p := w.coord.post(base+"/consent", url.Values{"consent": {"workPhotos"}, "on": {"1"}})
+		must(t, p, http.StatusOK, "write down where her signed paper consent form is kept")
+		if w.stored(t, w.makerID).Consent.WorkPhotos.Granted {
+			t.Fatal("a coordinator turned on a consent the maker withdrew herself, without her paper consent")
+		}
+		p = w.coord.post(base+"/consent", url.Values{"consent": {"workPhotos"}, "on": {"1"}, "paperConsentNote": {"Signed form, office file 12"}})
+		must(t, p, http.StatusOK, "Saved.")
+		if c := w.stored(t, w.makerID).Consent.WorkPhotos; !c.Granted || c.PaperNote != "Signed form, office file 12" || c.CapturedBy != w.shop.coord.UserID {
+			t.Fatalf("consent given on paper: %+v", c)
+		}
+		if strings.Contains(p.Body, "She turned this off herself.") {
+			t.Fatal("the page still asks for a paper consent after it was recorded")
+		}
+	})
+
 	t.Run("consent switched for the maker, recorded as the coordinator", func(t *testing.T) {
 		p := w.coord.get(base)
 		must(t, p, http.StatusOK, `action="`+base+`/consent"`, `href="`+base+`/export"`, `href="`+base+`/erase"`)
@@ -361,7 +397,7 @@ func TestCoordinatorActsOnMakerData(t *testing.T) {
 		if w.coord.url != base || switchState(p.Body, "story") != "false" {
 			t.Fatalf("after the switch: at %s, story %q", w.coord.url, switchState(p.Body, "story"))
 		}
-		if pub := newWeb(t, w.e).get("/makers/" + w.makerID); strings.Contains(pub.Body, "I make things by hand.") {
+		if pub := newWeb(t, w.e).get("/makers/" + w.stored(t, w.makerID).PublicID); strings.Contains(pub.Body, "I make things by hand.") {
 			t.Fatal("the story is still public")
 		}
 		m := w.stored(t, w.makerID)

@@ -98,6 +98,10 @@ type Order struct {
 	// the reservation is kept until Stripe says it succeeded or failed.
 	AwaitingAsync  bool   `bson:"awaitingAsync,omitempty" json:"awaitingAsync,omitempty"`
 	Disputed       bool   `bson:"disputed,omitempty" json:"disputed,omitempty"`
+	// PaymentFlag is set when a payment arrived that does not match the order (another amount
+	// or currency): the order was not completed and nothing was credited; a coordinator checks
+	// it with Stripe and refunds or settles it by hand.
+	PaymentFlag *PaymentFlag `bson:"paymentFlag,omitempty" json:"paymentFlag,omitempty"`
 	TrackingNumber string `bson:"trackingNumber,omitempty" json:"trackingNumber,omitempty"`
 	Carrier        string `bson:"carrier,omitempty" json:"carrier,omitempty"`
 	CancelReason   string `bson:"cancelReason,omitempty" json:"cancelReason,omitempty"`
@@ -114,6 +118,17 @@ type Order struct {
 	DeliveredAt time.Time `bson:"deliveredAt,omitempty" json:"deliveredAt,omitzero"`
 	CancelledAt time.Time `bson:"cancelledAt,omitempty" json:"cancelledAt,omitzero"`
 	RefundedAt  time.Time `bson:"refundedAt,omitempty" json:"refundedAt,omitzero"`
+}
+
+// PaymentFlag records a payment that did not match its order.
+type PaymentFlag struct {
+	Reason          string    `bson:"reason" json:"reason"`
+	Amount          int64     `bson:"amount" json:"amount"`
+	Currency        string    `bson:"currency" json:"currency"`
+	Method          string    `bson:"method" json:"method"`
+	SessionID       string    `bson:"sessionId,omitempty" json:"sessionId,omitempty"`
+	PaymentIntentID string    `bson:"paymentIntentId,omitempty" json:"paymentIntentId,omitempty"`
+	At              time.Time `bson:"at" json:"at"`
 }
 
 // paidOrLater reports whether money was received for the order (whatever happened after).

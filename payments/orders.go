@@ -40,6 +40,8 @@ func (s *Service) Order(ctx context.Context, actor accounts.Actor, id string) (a
 // OrderQuery selects orders for a list.
 type OrderQuery struct {
 	Status string
+	// Flagged keeps only orders with a payment that did not match (PaymentFlag).
+	Flagged bool
 	Limit  int64
 	Offset int64
 }
@@ -57,6 +59,9 @@ func (s *Service) Orders(ctx context.Context, actor accounts.Actor, q OrderQuery
 	}
 	if q.Status != "" {
 		filter["status"] = q.Status
+	}
+	if q.Flagged {
+		filter["paymentFlag"] = bson.M{"$exists": true}
 	}
 	if q.Limit <= 0 || q.Limit > 200 {
 		q.Limit = 50

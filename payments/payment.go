@@ -36,9 +36,15 @@ func (s *Service) completePayment(ctx context.Context, pay payment, actor accoun
 	return s.completeOrderPayment(ctx, o, pay, actor)
 }
 
-// completeOrderPayment is completePayment for an order the caller has just loaded.
+// completeOrderPayment is completePayment for an order the caller has just loaded. A payment
+// that does not match the order (amount or currency) completes nothing: the order is flagged
+// for a coordinator instead (flagPayment).
 func (s *Service) completeOrderPayment(ctx context.Context, o Order, pay payment, actor accounts.Actor) (Order, error) {
 	now := s.now()
+	unpaid := o.Status == StatusPendingPayment || (o.Status == StatusCancelled && o.PaidAt.IsZero())
+	if unpaid && (pay.Amount != o.Total || !strings.EqualFold(pay.Currency, o.Currency)) {
+		return s.flagPayment(ctx, o, pay, actor)
+	}
 	switch {
 	case o.Status == StatusPendingPayment:
 		set := bson.M{"status": StatusPaid, "paidAt": now, "awaitingAsync": false, "paymentMethod": pay.Method, "amountPaid": pay.Amount}
@@ -57,11 +63,6 @@ func (s *Service) completeOrderPayment(ctx context.Context, o Order, pay payment
 			}
 			s.record(ctx, actor, "order.paid", "order", o.ID, firstOr(o.ProgramIDs), fmt.Sprintf("%d %s by %s", pay.Amount, strings.ToUpper(pay.Currency), pay.Method))
 			s.tell(ctx, "paid", o, nil)
-			if pay.Amount != o.Total || (pay.Currency != "" && !strings.EqualFold(pay.Currency, o.Currency)) {
-				s.log.Error("amount paid differs from the order total", "order", o.ID, "paid", pay.Amount, "currency", pay.Currency, "total", o.Total)
-				s.record(ctx, actor, "order.amount_mismatch", "order", o.ID, firstOr(o.ProgramIDs),
-					fmt.Sprintf("paid %d %s, order total %d %s", pay.Amount, pay.Currency, o.Total, o.Currency))
-			}
 		}
 		if ok {
 			// What the transition wrote, without reading the order again.
@@ -99,6 +100,24 @@ func (s *Service) completeOrderPayment(ctx context.Context, o Order, pay payment
 		return Order{}, err
 	}
 	s.kick()
+	return o, nil
+}
+
+// flagPayment records a payment that does not match its order — a validly signed event for 1
+// cent must not complete a ₹1,500 order — on the order, for a coordinator to resolve with
+// Stripe (refund it, or settle the order by hand), and in the audit trail. The order keeps its
+// status, nothing is credited, and the event counts as handled (Stripe need not send it again).
+func (s *Service) flagPayment(ctx context.Context, o Order, pay payment, actor accounts.Actor) (Order, error) {
+	flag := PaymentFlag{Reason: "amount_mismatch", Amount: pay.Amount, Currency: strings.ToUpper(pay.Currency), Method: pay.Method,
+		SessionID: pay.SessionID, PaymentIntentID: pay.PaymentIntentID, At: s.now().Truncate(time.Millisecond)}
+	if err := s.orders.set(ctx, o.ID, bson.M{"paymentFlag": flag}); err != nil {
+		return Order{}, err
+	}
+	s.log.Error("a payment does not match its order: not completed, flagged for a coordinator", "order", o.ID,
+		"paid", pay.Amount, "currency", pay.Currency, "total", o.Total, "orderCurrency", o.Currency, "session", pay.SessionID)
+	s.record(ctx, actor, "order.payment_mismatch", "order", o.ID, firstOr(o.ProgramIDs),
+		fmt.Sprintf("paid %d %s, order total %d %s: not completed, nothing credited", pay.Amount, strings.ToUpper(pay.Currency), o.Total, o.Currency))
+	o.PaymentFlag = &flag
 	return o, nil
 }
 

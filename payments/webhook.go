@@ -61,6 +61,9 @@ func (s *Service) HandleWebhook(ctx context.Context, payload []byte, signature s
 			break
 		}
 	}
+	if err == nil && signedInFuture(signature, time.Now()) {
+		err = errBadSig
+	}
 	if err != nil {
 		// stripe-go reports a bad signature and a signed body that is not an event with one
 		// untyped error; a body that is not an event is the sender's mistake whatever its
@@ -90,6 +93,25 @@ func (s *Service) HandleWebhook(ctx context.Context, payload []byte, signature s
 		return res, err
 	}
 	return res, s.events.done(context.WithoutCancel(ctx), evt.ID, s.now())
+}
+
+// signedInFuture reports whether the Stripe-Signature header is dated more than Stripe's
+// tolerance after now. stripe-go refuses only signatures older than the tolerance; one dated
+// ahead would stay valid for as long as its date lies ahead, so a captured or forged-in-advance
+// delivery could be replayed long after. Stripe's own libraries refuse both directions.
+func signedInFuture(header string, now time.Time) bool {
+	for _, part := range strings.Split(header, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok || k != "t" {
+			continue
+		}
+		ts, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return true
+		}
+		return time.Unix(ts, 0).Sub(now) > webhook.DefaultTolerance
+	}
+	return false
 }
 
 // The parts of Stripe objects the handlers read.

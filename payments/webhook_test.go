@@ -7,6 +7,8 @@ import (
 
 	"go.mongodb.org/mongo-driver/bson"
 
+	"github.com/stripe/stripe-go/v76/webhook"
+
 	"github.com/fairhands/marketplace/accounts"
 	"github.com/fairhands/marketplace/catalog"
 	"github.com/fairhands/marketplace/fault"
@@ -101,6 +103,105 @@ func TestWebhookCompletesPaymentOnce(t *testing.T) {
 		if c["status"] != "done" {
 			t.Fatalf("event claim left %v", c)
 		}
+	}
+}
+
+// A validly signed payment that does not match its order (1 US cent for a ₹1,200 order, or the
+// right number in another currency) completes nothing: the order is flagged for a coordinator,
+// the event is recorded as handled, the mismatch is audited, and no wage is credited. The
+// matching payment still completes it afterwards.
+func TestWebhookPaymentThatDoesNotMatchTheOrderIsFlagged(t *testing.T) {
+	w := newWorld(t)
+	p := w.mustProduct(w.makerA, 5)
+	o := w.mustCheckout(p, 2)
+	for i, tc := range []struct {
+		name     string
+		amount   int64
+		currency string
+	}{
+		{"one US cent", 1, "usd"},
+		{"the right number in another currency", o.Total, "usd"},
+		{"less than the total", o.Total - 1, "inr"},
+		{"no currency", o.Total, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sess := w.session(o, "paid", "ch_"+o.ID)
+			sess["amount_total"], sess["currency"] = tc.amount, tc.currency
+			payload := w.event("checkout.session.completed", sess)
+			if dup := w.mustDeliver(payload); dup {
+				t.Fatal("first delivery seen as a duplicate")
+			}
+			got := w.order(o.ID)
+			if got.Status != payments.StatusPendingPayment || !got.PaidAt.IsZero() || got.AmountPaid != 0 {
+				t.Fatalf("a mismatched payment completed the order: %+v", got)
+			}
+			if f := got.PaymentFlag; f == nil || f.Reason != "amount_mismatch" || f.Amount != tc.amount ||
+				f.SessionID != o.StripeSessionID || f.PaymentIntentID != "pi_"+o.ID || f.At.IsZero() {
+				t.Fatalf("payment flag: %+v", got.PaymentFlag)
+			}
+			if n := len(w.entries(o.ID)); n != 0 {
+				t.Fatalf("a mismatched payment credited %d ledger entries", n)
+			}
+			if n := w.audits("order.payment_mismatch", o.ID); n != int64(i+1) {
+				t.Fatalf("mismatch audited %d times, want %d", n, i+1)
+			}
+			if n := w.audits("order.paid", o.ID); n != 0 {
+				t.Fatalf("order.paid audited %d times", n)
+			}
+			if dup := w.mustDeliver(payload); !dup {
+				t.Fatal("the event was not recorded: a second delivery was processed again")
+			}
+		})
+	}
+	flagged, err := w.svc.Orders(w.ctx, w.coordA, payments.OrderQuery{Flagged: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if os := flagged.([]payments.Order); len(os) != 1 || os[0].ID != o.ID {
+		t.Fatalf("flagged orders for the coordinator: %+v", os)
+	}
+	if told := w.toldOf(o.ID); len(told) != 0 {
+		t.Fatalf("the buyer was told %v of a payment that completed nothing", told)
+	}
+
+	w.mustDeliver(w.completed(o, "ch_"+o.ID))
+	if got := w.order(o.ID); got.Status != payments.StatusPaid || got.AmountPaid != o.Total || len(w.entries(o.ID)) != 1 {
+		t.Fatalf("the matching payment after a flagged one: %+v, %d entries", got, len(w.entries(o.ID)))
+	}
+}
+
+// Stripe's signatures are only good within its tolerance (300 s) of now, in both directions: a
+// signature dated in the future is as stale as one from the past.
+func TestWebhookRefusesSignaturesOutsideTheTolerance(t *testing.T) {
+	w := newWorld(t)
+	o := w.mustCheckout(w.mustProduct(w.makerA, 5), 1)
+	payload := w.completed(o, "")
+	signAt := func(at time.Time) string {
+		return webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: stripetest.WebhookSecret, Timestamp: at}).Header
+	}
+	for _, tc := range []struct {
+		name string
+		at   time.Duration
+	}{
+		{"ten minutes ahead", 10 * time.Minute},
+		{"a day ahead", 24 * time.Hour},
+		{"ten minutes old", -10 * time.Minute},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := w.svc.HandleWebhook(w.ctx, payload, signAt(time.Now().Add(tc.at))); codeOf(err) != "bad_signature" {
+				t.Fatalf("err %v, want bad_signature", err)
+			}
+		})
+	}
+	if got := w.order(o.ID); got.Status != payments.StatusPendingPayment {
+		t.Fatalf("a signature outside the tolerance changed the order: %s", got.Status)
+	}
+	// Within the tolerance either way (clocks differ a little) it is accepted.
+	if _, err := w.svc.HandleWebhook(w.ctx, payload, signAt(time.Now().Add(2*time.Minute))); err != nil {
+		t.Fatalf("a signature two minutes ahead: %v", err)
+	}
+	if got := w.order(o.ID); got.Status != payments.StatusPaid {
+		t.Fatalf("order after a signature within the tolerance: %s", got.Status)
 	}
 }
 

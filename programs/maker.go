@@ -13,6 +13,15 @@ type Consent struct {
 	CapturedBy string    `bson:"capturedBy,omitempty" json:"capturedBy,omitempty"`
 	At         time.Time `bson:"at,omitempty" json:"at,omitempty"`
 	ExpiresAt  time.Time `bson:"expiresAt,omitempty" json:"expiresAt,omitempty"`
+	// PaperNote is a coordinator's record of the signed paper consent on which she gave again a
+	// consent the maker had withdrawn herself.
+	PaperNote string `bson:"paperNote,omitempty" json:"paperNote,omitempty"`
+}
+
+// WithdrawnBy reports whether the consent is withdrawn and the withdrawal was made by userID
+// (the maker herself, when userID is her id).
+func (c Consent) WithdrawnBy(userID string) bool {
+	return !c.Granted && c.CapturedBy != "" && c.CapturedBy == userID
 }
 
 // Active reports whether the consent is granted and not expired at now.
@@ -27,8 +36,12 @@ type Consents struct {
 
 // Maker is a survivor enrolled in a program. The maker's account (users collection) has the same
 // id. LegalName and Phone are sealed with the data key and never leave the private profile.
+// PublicID is her public identity (her page, her products' links): random, never her account id,
+// and replaced whenever her public profile is withdrawn or given again, so a pseudonym she took
+// back cannot be followed to her new one.
 type Maker struct {
 	ID              string    `bson:"_id"`
+	PublicID        string    `bson:"publicId"`
 	ProgramID       string    `bson:"programId"`
 	DisplayName     string    `bson:"displayName"`
 	LegalNameSealed string    `bson:"legalName"`
@@ -46,6 +59,7 @@ type Maker struct {
 // MakerPrivate is the private profile, for the maker and their program's coordinators only.
 type MakerPrivate struct {
 	ID              string    `json:"id"`
+	PublicID        string    `json:"publicId"`
 	ProgramID       string    `json:"programId"`
 	DisplayName     string    `json:"displayName"`
 	LegalName       string    `json:"legalName"`
@@ -61,7 +75,8 @@ type MakerPrivate struct {
 }
 
 // PublicMaker is what buyers may see of a maker: a chosen pseudonym, only with consent, and the
-// program's name and city. Without consent the maker is shown as "A maker" of the program.
+// program's name and city. Without consent the maker is shown as "A maker" of the program. ID is
+// the maker's public id, never her account id.
 type PublicMaker struct {
 	ID          string        `json:"id"`
 	DisplayName string        `json:"displayName"`
@@ -74,7 +89,7 @@ const AnonymousName = "A maker"
 
 // Public returns the maker's public face under the consents in force at now.
 func (m Maker) Public(p Program, now time.Time) PublicMaker {
-	pm := PublicMaker{ID: m.ID, DisplayName: AnonymousName, Program: p.Public()}
+	pm := PublicMaker{ID: m.PublicID, DisplayName: AnonymousName, Program: p.Public()}
 	if m.Status != "active" {
 		return pm
 	}

@@ -19,7 +19,14 @@ type ConsentInput struct {
 	PublicProfile *bool `json:"publicProfile"`
 	Story         *bool `json:"story"`
 	WorkPhotos    *bool `json:"workPhotos"`
+	// PaperConsentNote is required when a coordinator gives again a consent the maker withdrew
+	// herself: where her signed paper consent is kept. Only she may otherwise undo her own no.
+	PaperConsentNote string `json:"paperConsentNote" validate:"max=500"`
 }
+
+// errPaperConsentNeeded refuses a coordinator's grant of a consent the maker withdrew herself.
+var errPaperConsentNeeded = fault.Fields(map[string]string{"paperConsentNote": "she withdrew this consent herself: only she can give it again, " +
+	"or note here where the paper consent form she signed is kept"})
 
 // Storefront is the public face that shows makers and programs (the catalog): it must reflect a
 // change at once (a withdrawn consent hides the name from cached pages at once; a program's new
@@ -46,9 +53,14 @@ func (s *Service) SetConsent(ctx context.Context, actor accounts.Actor, makerID 
 	if !canSeeMaker(actor, m) || m.Status != "active" {
 		return Consents{}, ErrMakerNotFound
 	}
+	if err := fault.Check(in); err != nil {
+		return Consents{}, err
+	}
+	note := strings.TrimSpace(in.PaperConsentNote)
 	now := s.now()
 	set := bson.M{}
 	var changes []string
+	var refused bool
 	apply := func(key string, v *bool, cur Consent) {
 		if v == nil {
 			return
@@ -56,13 +68,36 @@ func (s *Service) SetConsent(ctx context.Context, actor accounts.Actor, makerID 
 		c := Consent{Granted: *v, Purpose: cur.Purpose, CapturedBy: actor.UserID, At: now}
 		if *v {
 			c.ExpiresAt = now.Add(ConsentMaxAge)
+			// Her own no stands against anyone but her, unless a signed paper consent is recorded.
+			if !actor.IsMaker(m.ID) && cur.WithdrawnBy(m.ID) {
+				if note == "" {
+					refused = true
+					return
+				}
+				c.PaperNote = note
+			}
 		}
 		set["consent."+key] = c
 		changes = append(changes, fmt.Sprintf("%s=%t", key, *v))
+		if c.PaperNote != "" {
+			changes[len(changes)-1] += " (paper consent: " + note + ")"
+		}
 	}
 	apply("publicProfile", in.PublicProfile, m.Consent.PublicProfile)
+	if in.PublicProfile != nil && *in.PublicProfile != m.Consent.PublicProfile.Active(now) {
+		// Withdrawn, or given again: her public identity changes with it, so nobody who knew the
+		// old page (or its links) can follow her to what is shown from now on.
+		pid, err := s.store.IssuePublicID(ctx, makerID)
+		if err != nil {
+			return Consents{}, err
+		}
+		set["publicId"] = pid
+	}
 	apply("story", in.Story, m.Consent.Story)
 	apply("workPhotos", in.WorkPhotos, m.Consent.WorkPhotos)
+	if refused {
+		return Consents{}, errPaperConsentNeeded
+	}
 	if len(set) == 0 {
 		return Consents{}, fault.New(fault.Invalid, "nothing_to_change", "send at least one of publicProfile, story, workPhotos")
 	}
@@ -114,8 +149,13 @@ func (s *Service) Erase(ctx context.Context, actor accounts.Actor, makerID strin
 	}
 	now := s.now()
 	withdrawn := Consent{Granted: false, CapturedBy: actor.UserID, At: now}
+	// The pseudonym is retired with its public id: the old page answers 404 for good.
+	publicID, err := s.store.IssuePublicID(ctx, makerID)
+	if err != nil {
+		return err
+	}
 	err = s.store.SetMaker(ctx, makerID, bson.M{
-		"displayName": RetiredName, "legalName": "", "phone": "", "story": "", "status": "retired",
+		"publicId": publicID, "displayName": RetiredName, "legalName": "", "phone": "", "story": "", "status": "retired",
 		"consent": Consents{PublicProfile: withdrawn, Story: withdrawn, WorkPhotos: withdrawn},
 	})
 	if err != nil {

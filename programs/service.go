@@ -282,7 +282,11 @@ func (s *Service) CreateMaker(ctx context.Context, actor accounts.Actor, program
 	u := accounts.User{Role: accounts.RoleMaker, Status: accounts.StatusInvited}
 	u.ID = accounts.NewID()
 	u.MakerID = u.ID
-	m := Maker{ID: u.ID, ProgramID: programID, DisplayName: in.DisplayName,
+	publicID, err := s.store.IssuePublicID(ctx, u.ID)
+	if err != nil {
+		return "", "", err
+	}
+	m := Maker{ID: u.ID, PublicID: publicID, ProgramID: programID, DisplayName: in.DisplayName,
 		LegalNameSealed: s.Box.Seal(in.LegalName), PhoneSealed: s.Box.Seal(in.Phone), Story: in.Story,
 		Consent: Consents{
 			PublicProfile: consent(in.Consent.PublicProfile, "show my chosen name on my products and maker page"),
@@ -350,7 +354,7 @@ func (s *Service) MakerPrivate(ctx context.Context, actor accounts.Actor, id str
 	if err := s.Audit.Record(ctx, actor, "maker.read_private", "maker", m.ID, m.ProgramID, ""); err != nil {
 		return MakerPrivate{}, err
 	}
-	out := MakerPrivate{ID: m.ID, ProgramID: m.ProgramID, DisplayName: m.DisplayName, LegalName: legal, Phone: phone,
+	out := MakerPrivate{ID: m.ID, PublicID: m.PublicID, ProgramID: m.ProgramID, DisplayName: m.DisplayName, LegalName: legal, Phone: phone,
 		Story: m.Story, Consent: m.Consent, Status: m.Status, StripeAccountID: m.StripeAccountID,
 		PayoutsEnabled: m.PayoutsEnabled, CreatedAt: m.CreatedAt}
 	if u, err := s.Accounts.User(ctx, m.ID); err == nil {
@@ -371,9 +375,10 @@ func (s *Service) Makers(ctx context.Context, actor accounts.Actor, programID st
 	return s.store.Makers(ctx, []string{programID})
 }
 
-// PublicMaker returns a maker's public face; a retired maker or unknown id is ErrMakerNotFound.
-func (s *Service) PublicMaker(ctx context.Context, id string) (PublicMaker, error) {
-	m, err := s.store.Maker(ctx, id)
+// PublicMaker returns a maker's public face by her public id; a retired maker, an unknown or
+// retired public id, or an account id is ErrMakerNotFound.
+func (s *Service) PublicMaker(ctx context.Context, publicID string) (PublicMaker, error) {
+	m, err := s.store.MakerByPublicID(ctx, publicID)
 	if err != nil {
 		return PublicMaker{}, err
 	}

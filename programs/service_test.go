@@ -148,6 +148,100 @@ func mustMaker(tb testing.TB, w world, coord accounts.Actor, programID, display 
 	return id, accounts.ActorOf(u, "10.0.0.8"), session
 }
 
+// mustPublicID returns a maker's current public id.
+func mustPublicID(tb testing.TB, w world, makerID string) string {
+	tb.Helper()
+	m, err := w.svc.Registry().Maker(context.Background(), makerID)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m.PublicID
+}
+
+// TestPublicIDIsRetiredWithThePublicProfile: a maker who withdraws her public profile cannot be
+// followed from her old page to what is shown of her now, nor after she gives it again.
+func TestPublicIDIsRetiredWithThePublicProfile(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := mustWorld(t)
+	p := mustProgram(t, w, "Kolkata Jewellery Workshop")
+	c1 := mustCoordinator(t, w, p.ID, "c1@example.org")
+	makerID, maker, _ := mustMaker(t, w, c1, p.ID, "Tara")
+	no, yes := false, true
+	seen := map[string]bool{}
+	first := mustPublicID(t, w, makerID)
+	seen[first] = true
+
+	if _, err := w.svc.SetConsent(ctx, maker, makerID, programs.ConsentInput{Story: &no}); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustPublicID(t, w, makerID); got != first {
+		t.Fatalf("a change of another consent replaced the public id: %s -> %s", first, got)
+	}
+	if _, err := w.svc.SetConsent(ctx, maker, makerID, programs.ConsentInput{PublicProfile: &no}); err != nil {
+		t.Fatal(err)
+	}
+	withdrawn := mustPublicID(t, w, makerID)
+	if withdrawn == first || seen[withdrawn] || withdrawn == makerID {
+		t.Fatalf("public id after withdrawal: %s (before %s)", withdrawn, first)
+	}
+	seen[withdrawn] = true
+	if _, err := w.svc.PublicMaker(ctx, first); !errors.Is(err, programs.ErrMakerNotFound) {
+		t.Fatalf("the old public id still answers after withdrawal: %v", err)
+	}
+	if pub, err := w.svc.PublicMaker(ctx, withdrawn); err != nil || pub.DisplayName != programs.AnonymousName {
+		t.Fatalf("public face while withdrawn: %+v %v", pub, err)
+	}
+	if _, err := w.svc.SetConsent(ctx, maker, makerID, programs.ConsentInput{PublicProfile: &yes}); err != nil {
+		t.Fatal(err)
+	}
+	again := mustPublicID(t, w, makerID)
+	if seen[again] || again == makerID {
+		t.Fatalf("public id after the profile was given again: %s, issued before: %v", again, seen)
+	}
+	for old := range seen {
+		if _, err := w.svc.PublicMaker(ctx, old); !errors.Is(err, programs.ErrMakerNotFound) {
+			t.Fatalf("retired public id %s still answers: %v", old, err)
+		}
+	}
+	if pub, err := w.svc.PublicMaker(ctx, again); err != nil || pub.DisplayName != "Tara" || pub.ID != again {
+		t.Fatalf("public face under the new id: %+v %v", pub, err)
+	}
+	// Renewing a consent in force keeps the id: nothing was withdrawn.
+	if _, err := w.svc.SetConsent(ctx, maker, makerID, programs.ConsentInput{PublicProfile: &yes}); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustPublicID(t, w, makerID); got != again {
+		t.Fatalf("renewal replaced the public id: %s -> %s", again, got)
+	}
+}
+
+// TestMigrationGivesExistingMakersAPublicID: a maker stored before public ids existed gets one
+// of her own when the store opens.
+func TestMigrationGivesExistingMakersAPublicID(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := storetest.New(t)
+	if _, err := db.Write("makers").InsertOne(ctx, bson.M{"_id": "old-maker", "programId": "p1", "displayName": "Tara",
+		"status": "active"}); err != nil {
+		t.Fatal(err)
+	}
+	reg, err := programs.NewRegistry(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := reg.Maker(ctx, "old-maker")
+	if err != nil || m.PublicID == "" || m.PublicID == m.ID || len(m.PublicID) != 32 {
+		t.Fatalf("migrated maker: %+v %v", m, err)
+	}
+	if _, err := programs.NewRegistry(ctx, db); err != nil { // runs once; opening again is fine
+		t.Fatal(err)
+	}
+	if again, _ := reg.Maker(ctx, "old-maker"); again.PublicID != m.PublicID {
+		t.Fatalf("the migration ran twice: %s -> %s", m.PublicID, again.PublicID)
+	}
+}
+
 func mustEntries(tb testing.TB, w world, q audit.Query) []audit.Entry {
 	tb.Helper()
 	es, err := w.audit.List(context.Background(), q)
@@ -413,9 +507,15 @@ func TestRegisterMakerEncryptsPrivateFields(t *testing.T) {
 		!m.Consent.PublicProfile.ExpiresAt.Equal(w.clock.Now().Add(programs.ConsentMaxAge)) || m.Consent.Story.Granted {
 		t.Fatalf("consents recorded: %+v", m.Consent)
 	}
-	pub, err := w.svc.PublicMaker(ctx, id)
-	if err != nil || pub.DisplayName != "Tara" || pub.Story != "" || pub.Program.City != "Kolkata" {
+	pub, err := w.svc.PublicMaker(ctx, m.PublicID)
+	if err != nil || pub.DisplayName != "Tara" || pub.Story != "" || pub.Program.City != "Kolkata" || pub.ID != m.PublicID {
 		t.Fatalf("public face: %+v %v", pub, err)
+	}
+	if m.PublicID == "" || m.PublicID == id || strings.Contains(m.PublicID, id) {
+		t.Fatalf("public id %q is not an id of its own (account %s)", m.PublicID, id)
+	}
+	if _, err := w.svc.PublicMaker(ctx, id); !errors.Is(err, programs.ErrMakerNotFound) {
+		t.Fatalf("the public face answers to the account id: %v", err)
 	}
 
 	for _, tc := range []struct {
@@ -518,14 +618,14 @@ func TestConsent(t *testing.T) {
 	// What a hook reads must already be the new state: the storefront recomputes from it.
 	var seenByHook []string
 	w.domains.onMaker = []makerHook{hooks.hook, func(ctx context.Context, id string) error {
-		pub, err := w.svc.PublicMaker(ctx, id)
+		pub, err := w.svc.PublicMaker(ctx, mustPublicID(t, w, id))
 		seenByHook = append(seenByHook, pub.DisplayName)
 		return err
 	}}
 	no, yes := false, true
 	public := func() programs.PublicMaker {
 		t.Helper()
-		pub, err := w.svc.PublicMaker(ctx, makerID)
+		pub, err := w.svc.PublicMaker(ctx, mustPublicID(t, w, makerID))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -551,17 +651,37 @@ func TestConsent(t *testing.T) {
 		}
 	})
 
-	t.Run("a coordinator re-grants for the maker", func(t *testing.T) {
+	t.Run("a coordinator cannot undo the maker's own withdrawal without her paper consent", func(t *testing.T) {
+		calls := hooks.count()
+		for _, note := range []string{"", "   "} {
+			_, err := w.svc.SetConsent(ctx, c1, makerID, programs.ConsentInput{PublicProfile: &yes, PaperConsentNote: note})
+			if fe, ok := fault.As(err); !ok || fe.Kind != fault.Invalid || fe.Fields["paperConsentNote"] == "" {
+				t.Fatalf("coordinator's grant with note %q: %v, want a refusal naming paperConsentNote", note, err)
+			}
+		}
+		if pub := public(); pub.DisplayName != programs.AnonymousName || hooks.count() != calls {
+			t.Fatalf("a refused grant changed the public face: %+v", pub)
+		}
+		// The coordinator may still withdraw, and change what the maker did not withdraw herself.
+		if _, err := w.svc.SetConsent(ctx, c1, makerID, programs.ConsentInput{WorkPhotos: &no}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.svc.SetConsent(ctx, c1, makerID, programs.ConsentInput{WorkPhotos: &yes}); err != nil {
+			t.Fatalf("coordinator's grant of a consent she withdrew herself: %v", err)
+		}
+	})
+
+	t.Run("a coordinator re-grants for the maker on her signed paper consent", func(t *testing.T) {
 		w.clock.Advance(time.Hour)
-		c, err := w.svc.SetConsent(ctx, c1, makerID, programs.ConsentInput{PublicProfile: &yes})
-		if err != nil || !c.PublicProfile.Granted || c.PublicProfile.CapturedBy != c1.UserID ||
+		c, err := w.svc.SetConsent(ctx, c1, makerID, programs.ConsentInput{PublicProfile: &yes, PaperConsentNote: "Signed form in the office file, 3 May"})
+		if err != nil || !c.PublicProfile.Granted || c.PublicProfile.CapturedBy != c1.UserID || c.PublicProfile.PaperNote != "Signed form in the office file, 3 May" ||
 			!c.PublicProfile.ExpiresAt.Equal(w.clock.Now().Add(programs.ConsentMaxAge)) {
 			t.Fatalf("consents: %+v %v", c, err)
 		}
 		if pub := public(); pub.DisplayName != "Tara" || pub.Story != "" {
 			t.Fatalf("public face after re-grant of the profile only: %+v", pub)
 		}
-		if hooks.count() != 2 {
+		if hooks.count() != 4 {
 			t.Fatalf("hooks: %v", hooks.calls)
 		}
 		es := mustEntries(t, w, audit.Query{RecordID: makerID})
@@ -571,7 +691,7 @@ func TestConsent(t *testing.T) {
 				details = append(details, e.ActorRole+":"+e.Detail)
 			}
 		}
-		if len(details) != 2 || !strings.Contains(strings.Join(details, " "), "coordinator:publicProfile=true") ||
+		if len(details) != 4 || !strings.Contains(strings.Join(details, " "), "coordinator:publicProfile=true (paper consent: Signed form in the office file, 3 May)") ||
 			!strings.Contains(strings.Join(details, " "), "maker:publicProfile=false,story=false") {
 			t.Fatalf("consent changes audited: %v", details)
 		}
@@ -721,7 +841,7 @@ func assertErased(t *testing.T, w world, makerID, session, login string) {
 			t.Fatalf("the stored maker still holds %q: %s", leak, s)
 		}
 	}
-	if _, err := w.svc.PublicMaker(ctx, makerID); !errors.Is(err, programs.ErrMakerNotFound) {
+	if _, err := w.svc.PublicMaker(ctx, mustPublicID(t, w, makerID)); !errors.Is(err, programs.ErrMakerNotFound) {
 		t.Fatalf("public face of an erased maker: %v", err)
 	}
 	if _, err := w.accounts.Authenticate(ctx, session); !errors.Is(err, accounts.ErrUnauthenticated) {

@@ -211,6 +211,17 @@ func (e *Env) Maker(programID, coordToken string) (string, string) {
 	return r.Str("id"), e.Login(login, Password)
 }
 
+// PublicID returns a maker's current public id (her public page and her products' links use it,
+// never her account id).
+func (e *Env) PublicID(makerID string) string {
+	e.TB.Helper()
+	m, err := e.App.Programs.Registry().Maker(context.Background(), makerID)
+	if err != nil {
+		e.TB.Fatalf("maker %s: %v", makerID, err)
+	}
+	return m.PublicID
+}
+
 // Buyer registers a buyer and returns (userID, token).
 func (e *Env) Buyer() (string, string) {
 	e.TB.Helper()

@@ -124,6 +124,29 @@ func TestSeedDemo(t *testing.T) {
 	}
 }
 
+// With ADMIN_EMAIL and ADMIN_PASSWORD set, seed and serve --demo still create the demo (the
+// admin from the environment is made first), and both admins can sign in.
+func TestDemoWithAnAdminFromTheEnvironment(t *testing.T) {
+	env := map[string]string{"DATA_DIR": t.TempDir(), "LOG_LEVEL": "warn", "ADDR": "127.0.0.1:0",
+		"ADMIN_EMAIL": "root@test.example", "ADMIN_PASSWORD": "root-password"}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"seed"}, func(k string) string { return env[k] }, &out, io.Discard); err != nil {
+		t.Fatalf("seed with ADMIN_EMAIL set: %v", err)
+	}
+	if !strings.Contains(out.String(), "Demo data created.") {
+		t.Fatalf("seed output: %s", out.String())
+	}
+	fresh := map[string]string{"DATA_DIR": t.TempDir(), "LOG_LEVEL": "info", "ADDR": "127.0.0.1:0",
+		"ADMIN_EMAIL": "root@test.example", "ADMIN_PASSWORD": "root-password"}
+	base, stop := server(t, fresh, "serve", "--demo")
+	defer stop()
+	for _, login := range []string{`{"login":"root@test.example","password":"root-password"}`, `{"login":"admin@demo.fairhands.test","password":"demo-password"}`, `{"login":"tara","password":"demo-password"}`} {
+		if res := post(t, base+"/api/v1/auth/login", login); res.StatusCode != 200 {
+			t.Fatalf("login %s after serve --demo: %d", login, res.StatusCode)
+		}
+	}
+}
+
 // The documented move from a pilot's embedded store to another database: export, import, serve.
 func TestExportImportMovesTheStore(t *testing.T) {
 	src := map[string]string{"DATA_DIR": t.TempDir(), "LOG_LEVEL": "warn"}

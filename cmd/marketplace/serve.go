@@ -22,12 +22,13 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
-// open reads the configuration, opens the database and wires the app.
-func open(ctx context.Context, getenv func(string) string, stderr io.Writer) (*app.App, config, func(), error) {
+// open reads the configuration, opens the database and wires the app; demo is serve --demo.
+func open(ctx context.Context, getenv func(string) string, stderr io.Writer, demo bool) (*app.App, config, func(), error) {
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return nil, cfg, nil, err
 	}
+	cfg.App.Demo = demo
 	log := newLogger(stderr, cfg.LogLevel)
 	db, err := store.Open(ctx, store.Config{URI: cfg.MongoURI, Database: cfg.Database, DataDir: cfg.DataDir, Logger: log})
 	if err != nil {
@@ -65,14 +66,18 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	a, cfg, closeDB, err := open(ctx, getenv, stderr)
+	a, cfg, closeDB, err := open(ctx, getenv, stderr, *withDemo)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
 	log := a.Logger
-	if cfg.MongoURI != "" && cfg.App.SMTPURL == "" {
-		log.Warn("SMTP_URL is not set: e-mails are written to a folder on this instance only, not sent", "dir", cfg.App.MailDir)
+	switch {
+	case cfg.App.SMTPURL != "":
+	case *withDemo:
+		log.Info("demo: SMTP_URL is not set, e-mails are written to a folder and listed at /dev/mail (to this machine and admins only)", "dir", cfg.App.MailDir)
+	default:
+		log.Warn("SMTP_URL is not set: e-mails are NOT sent, they stay in the outbox folder on this instance; set SMTP_URL to send them", "dir", cfg.App.MailDir)
 	}
 	if *withDemo {
 		if err := demo.Seed(ctx, a, stdout); err != nil {
@@ -137,7 +142,7 @@ func seed(ctx context.Context, args []string, getenv func(string) string, stdout
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	a, _, closeDB, err := open(ctx, getenv, stderr)
+	a, _, closeDB, err := open(ctx, getenv, stderr, false)
 	if err != nil {
 		return err
 	}
