@@ -39,6 +39,9 @@ func (s *Server) authenticate(c *gin.Context) {
 	}
 	actor := accounts.Actor{IP: c.ClientIP()}
 	if token != "" {
+		// An answer to someone signed in is theirs alone: never kept by a shared phone's browser
+		// or a proxy. A handler serving something public (a published photo) may say otherwise.
+		c.Header("Cache-Control", "no-store")
 		u, err := s.Accounts.Authenticate(c.Request.Context(), token)
 		if err != nil {
 			if c.GetHeader("Authorization") == "" {
