@@ -152,7 +152,8 @@ func New(ctx context.Context, cfg Config, db *store.DB, logger *slog.Logger) (*A
 	}
 	// One shell for both faces: the global middleware, and HTML error pages for web paths.
 	engine, err := httpserver.New(httpserver.Config{Logger: logger, Metrics: a.Metrics,
-		HSTS: strings.HasPrefix(cfg.BaseURL, "https://"), Pages: site, TrustedProxies: cfg.TrustedProxies},
+		HSTS: strings.HasPrefix(cfg.BaseURL, "https://"), Pages: site, TrustedProxies: cfg.TrustedProxies,
+		RateLimitScale: cfg.RateLimitScale},
 		a.API, a.devMail(), site)
 	if err != nil {
 		return nil, err

@@ -316,6 +316,8 @@ func (s *Site) ErrorPage(c *gin.Context, status int) {
 		title = st.L.T("notfound_title")
 	case http.StatusMethodNotAllowed:
 		msg = st.L.T("error_method")
+	case http.StatusTooManyRequests:
+		msg = st.L.T("err_rate_limited")
 	case http.StatusServiceUnavailable:
 		msg = st.L.T("error_unavailable")
 		c.Header("Retry-After", "5")

@@ -23,6 +23,7 @@ import (
 
 	"github.com/fairhands/marketplace/fault"
 	"github.com/fairhands/marketplace/metrics"
+	"github.com/fairhands/marketplace/ratelimit"
 	"github.com/fairhands/marketplace/store"
 )
 
@@ -64,7 +65,18 @@ type Config struct {
 	// TrustedProxies lists the proxies (CIDRs or addresses) whose X-Forwarded-For is believed;
 	// empty trusts none, so every client is known by its own address.
 	TrustedProxies []string
+	// RateLimitScale multiplies the limit on answers that found nothing (0 means 1); tests that
+	// are not about limits raise it, as for the other rate limits.
+	RateLimitScale float64
 }
+
+// Misses allowed per client on routes that take an id (a product, a maker's public id, an
+// order link, a certificate code): a person mistypes a few; a scanner guessing ids makes
+// hundreds. Once spent, every id route answers 429 until the bucket refills.
+const (
+	missesPerMinute = 20
+	missesBurst     = 40
+)
 
 // New builds the engine with the global middleware and mounts each face on it.
 func New(cfg Config, faces ...Face) (*gin.Engine, error) {
@@ -79,8 +91,12 @@ func New(cfg Config, faces ...Face) (*gin.Engine, error) {
 	if err := r.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("trusted proxies: %w", err)
 	}
-	sh := &shell{pages: cfg.Pages}
-	r.Use(requestLog(cfg.Logger, cfg.Metrics), sh.recover, securityHeaders(cfg.HSTS))
+	scale := cfg.RateLimitScale
+	if scale <= 0 {
+		scale = 1
+	}
+	sh := &shell{pages: cfg.Pages, misses: ratelimit.New(missesPerMinute*scale, int(missesBurst*scale))}
+	r.Use(requestLog(cfg.Logger, cfg.Metrics), sh.recover, securityHeaders(cfg.HSTS), sh.guardScans)
 	r.NoRoute(func(c *gin.Context) { sh.fail(c, http.StatusNotFound, errNotFoundRoute) })
 	r.NoMethod(sh.methodNotAllowed)
 	for _, f := range faces {
@@ -89,7 +105,29 @@ func New(cfg Config, faces ...Face) (*gin.Engine, error) {
 	return r, nil
 }
 
-type shell struct{ pages ErrorPages }
+type shell struct {
+	pages  ErrorPages
+	misses *ratelimit.Keyed
+}
+
+// guardScans counts, per client, the answers "not found" on routes that take an id, and refuses
+// id routes to a client that has had too many: guessing makers' or orders' ids is slow.
+func (sh *shell) guardScans(c *gin.Context) {
+	if !strings.Contains(c.FullPath(), "/:") {
+		c.Next()
+		return
+	}
+	key := c.ClientIP()
+	if sh.misses.Spent(key) {
+		c.Header("Retry-After", "60")
+		sh.fail(c, http.StatusTooManyRequests, errTooManyMisses)
+		return
+	}
+	c.Next()
+	if c.Writer.Status() == http.StatusNotFound {
+		sh.misses.Allow(key)
+	}
+}
 
 // IsAPIPath reports whether a path is answered in JSON: the API, health checks and metrics.
 func IsAPIPath(p string) bool {
@@ -213,6 +251,7 @@ var (
 	// ErrDatabaseDown is what an unreachable database is reported as.
 	ErrDatabaseDown  = fault.New(fault.Unavailable, "database_unavailable", "the database is not reachable right now: please try again in a moment")
 	errNotFoundRoute = fault.New(fault.NotFound, "route_not_found", "no such endpoint")
+	errTooManyMisses = fault.New(fault.TooMany, "rate_limited", "too many requests for things that do not exist: wait a minute and try again")
 	errInternal      = &fault.Error{Kind: fault.Internal, Code: "internal", Message: "something went wrong on our side; please try again"}
 )
 

@@ -159,3 +159,55 @@ func TestTrustedProxies(t *testing.T) {
 		t.Fatal("a bad proxy address was accepted")
 	}
 }
+
+// A client guessing ids gets 429 on id routes after a few dozen answers "not found"; another
+// client, and the same client's requests that found something, are not held back by them.
+func TestScanningIDsIsSlowedDown(t *testing.T) {
+	r, err := httpserver.New(httpserver.Config{Pages: pages{}}, httpserver.FaceFunc(func(r *gin.Engine) {
+		r.GET("/api/v1/things/:id", func(c *gin.Context) {
+			if c.Param("id") == "real" {
+				c.String(200, "found")
+				return
+			}
+			httpserver.JSONError(c, fault.New(fault.NotFound, "not_found", "no such thing"))
+		})
+		r.GET("/makers/:id", func(c *gin.Context) { c.Data(404, "text/html", []byte("page 404")) })
+		r.GET("/about", func(c *gin.Context) { c.String(200, "about") })
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(path, client string) int {
+		req := httptest.NewRequest("GET", path, nil)
+		req.RemoteAddr = client + ":5555"
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, req)
+		return w.Code
+	}
+	for i := range 100 {
+		if code := get("/api/v1/things/real", "192.0.2.1"); code != 200 {
+			t.Fatalf("hit %d: %d", i, code)
+		}
+	}
+	limited := 0
+	for i := range 60 {
+		if get(fmt.Sprintf("/api/v1/things/guess-%d", i), "192.0.2.2") == http.StatusTooManyRequests {
+			limited++
+		}
+	}
+	if limited < 15 {
+		t.Fatalf("60 guesses in a row: %d refused", limited)
+	}
+	if code := get("/api/v1/things/real", "192.0.2.2"); code != http.StatusTooManyRequests {
+		t.Fatalf("the scanner's next id request: %d, want 429", code)
+	}
+	if code := get("/makers/someone", "192.0.2.2"); code != http.StatusTooManyRequests {
+		t.Fatalf("the scanner on a web id route: %d, want 429", code)
+	}
+	if code := get("/about", "192.0.2.2"); code != 200 {
+		t.Fatalf("a page without an id: %d", code)
+	}
+	if code := get("/api/v1/things/real", "192.0.2.1"); code != 200 {
+		t.Fatalf("another client: %d", code)
+	}
+}

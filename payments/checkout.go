@@ -13,6 +13,7 @@ import (
 	"github.com/fairhands/marketplace/catalog"
 	"github.com/fairhands/marketplace/fault"
 	"github.com/fairhands/marketplace/programs"
+	"github.com/fairhands/marketplace/randid"
 )
 
 var (
@@ -41,7 +42,7 @@ func (s *Service) Checkout(ctx context.Context, actor accounts.Actor, in Checkou
 	if err != nil {
 		return CheckoutResult{}, err
 	}
-	id := accounts.NewID()
+	id := randid.New()
 	if err := s.reserve(ctx, id, items); err != nil {
 		return CheckoutResult{}, err
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/fairhands/marketplace/accounts"
 	"github.com/fairhands/marketplace/fault"
 	"github.com/fairhands/marketplace/programs"
+	"github.com/fairhands/marketplace/randid"
 )
 
 // OfflineSale records a sale a program made in person (a craft fair, the shop counter) by its
@@ -27,7 +28,7 @@ func (s *Service) OfflineSale(ctx context.Context, actor accounts.Actor, program
 	if err != nil {
 		return Order{}, err
 	}
-	id := accounts.NewID()
+	id := randid.New()
 	if err := s.reserve(ctx, id, items); err != nil {
 		return Order{}, err
 	}

@@ -49,3 +49,13 @@ func (k *Keyed) Allow(key string) bool {
 	b.seen = now
 	return b.lim.AllowN(now, 1)
 }
+
+// Spent reports whether key's bucket is empty now, without taking from it: for limits that
+// count only some outcomes (answers that found nothing) but refuse every request once spent.
+func (k *Keyed) Spent(key string) bool {
+	now := time.Now()
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	b, ok := k.buckets[key]
+	return ok && b.lim.TokensAt(now) < 1
+}
