@@ -19,6 +19,7 @@ func (a *App) wirePayments(ctx context.Context, registry *programs.Registry) err
 		StripeAPIURL:        a.Config.StripeAPIURL,
 		BaseURL:             a.Config.BaseURL,
 		Fees:                a.Catalog.Fees,
+		HoldLimitScale:      a.Config.RateLimitScale,
 		Logger:              a.Logger,
 		BuyerEmail: func(ctx context.Context, userID string) (string, error) {
 			u, err := a.Accounts.User(ctx, userID)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fairhands/marketplace/randid"
 	"github.com/gin-gonic/gin"
 )
 
@@ -131,4 +132,20 @@ func (ci cartItems) sortedIDs() []string {
 	}
 	sort.Strings(ids)
 	return ids
+}
+
+// cartIDCookie names this browser's cart for checkout: checking the same cart out again lets
+// the earlier unpaid order's goods go, so backing out of payment never holds them twice.
+const cartIDCookie = "cart_id"
+
+var cartIDRE = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// cartID returns the browser's cart id, giving it one on its first checkout.
+func (s *Site) cartID(c *gin.Context) string {
+	if v, err := c.Cookie(cartIDCookie); err == nil && cartIDRE.MatchString(v) {
+		return v
+	}
+	id := randid.New()
+	s.setCookie(c, cartIDCookie, id, 30*24*time.Hour, true)
+	return id
 }

@@ -61,6 +61,7 @@ func (s *Site) checkout(c *gin.Context) {
 	for _, it := range items {
 		in.Items = append(in.Items, payments.ItemInput{ProductID: it.ProductID, Quantity: it.Qty})
 	}
+	in.CartID = s.cartID(c)
 	res, err := s.Payments.Checkout(c.Request.Context(), st.Actor, in)
 	if err != nil {
 		if fault.KindOf(err) == fault.Internal {

@@ -42,6 +42,13 @@ func (s *Service) Checkout(ctx context.Context, actor accounts.Actor, in Checkou
 	if err != nil {
 		return CheckoutResult{}, err
 	}
+	if err := s.releaseCart(ctx, in.CartID, actor); err != nil {
+		return CheckoutResult{}, err
+	}
+	client := clientKey(actor.IP)
+	if err := s.checkHoldLimits(ctx, items, client, in.Email); err != nil {
+		return CheckoutResult{}, err
+	}
 	id := randid.New()
 	if err := s.reserve(ctx, id, items); err != nil {
 		return CheckoutResult{}, err
@@ -50,6 +57,7 @@ func (s *Service) Checkout(ctx context.Context, actor accounts.Actor, in Checkou
 	token := accounts.NewToken()
 	o := Order{ID: id, TokenHash: accounts.HashToken(token), BuyerID: actor.UserID, Email: in.Email,
 		ShippingAddress: in.ShippingAddress, Items: items, Currency: currency, Status: StatusPendingPayment,
+		CartID: in.CartID, ClientKey: client,
 		Channel: ChannelOnline, CreatedAt: now, ExpiresAt: now.Add(ReservationTTL), StockHeld: true}
 	o.fillTotals()
 	if s.cfg.SealToken != nil {

@@ -94,19 +94,23 @@ type Order struct {
 	ChargeID        string `bson:"chargeId,omitempty" json:"chargeId,omitempty"`
 	AmountPaid      int64  `bson:"amountPaid" json:"amountPaid"`
 	AmountRefunded  int64  `bson:"amountRefunded" json:"amountRefunded"`
+	// CartID is the cart the order was checked out from; ClientKey a hash of the address that
+	// checked it out. They bound what one cart, one client and one e-mail can hold unpaid.
+	CartID    string `bson:"cartId,omitempty" json:"-"`
+	ClientKey string `bson:"clientKey,omitempty" json:"-"`
 	// AwaitingAsync is set when Checkout completed with a payment still clearing (bank debits):
 	// the reservation is kept until Stripe says it succeeded or failed.
-	AwaitingAsync  bool   `bson:"awaitingAsync,omitempty" json:"awaitingAsync,omitempty"`
-	Disputed       bool   `bson:"disputed,omitempty" json:"disputed,omitempty"`
+	AwaitingAsync bool `bson:"awaitingAsync,omitempty" json:"awaitingAsync,omitempty"`
+	Disputed      bool `bson:"disputed,omitempty" json:"disputed,omitempty"`
 	// PaymentFlag is set when a payment arrived that does not match the order (another amount
 	// or currency): the order was not completed and nothing was credited; a coordinator checks
 	// it with Stripe and refunds or settles it by hand.
-	PaymentFlag *PaymentFlag `bson:"paymentFlag,omitempty" json:"paymentFlag,omitempty"`
-	TrackingNumber string `bson:"trackingNumber,omitempty" json:"trackingNumber,omitempty"`
-	Carrier        string `bson:"carrier,omitempty" json:"carrier,omitempty"`
-	CancelReason   string `bson:"cancelReason,omitempty" json:"cancelReason,omitempty"`
-	CreatedBy      string `bson:"createdBy,omitempty" json:"createdBy,omitempty"`
-	Rev            int64  `bson:"rev" json:"-"`
+	PaymentFlag    *PaymentFlag `bson:"paymentFlag,omitempty" json:"paymentFlag,omitempty"`
+	TrackingNumber string       `bson:"trackingNumber,omitempty" json:"trackingNumber,omitempty"`
+	Carrier        string       `bson:"carrier,omitempty" json:"carrier,omitempty"`
+	CancelReason   string       `bson:"cancelReason,omitempty" json:"cancelReason,omitempty"`
+	CreatedBy      string       `bson:"createdBy,omitempty" json:"createdBy,omitempty"`
+	Rev            int64        `bson:"rev" json:"-"`
 
 	CreatedAt time.Time `bson:"createdAt" json:"createdAt"`
 	ExpiresAt time.Time `bson:"expiresAt,omitempty" json:"expiresAt,omitzero"`
@@ -164,6 +168,10 @@ type CheckoutInput struct {
 	Items           []ItemInput `json:"items" validate:"required,min=1,max=50,dive"`
 	Email           string      `json:"email" validate:"omitempty,email,max=254"`
 	ShippingAddress *Address    `json:"shippingAddress" validate:"required"`
+	// CartID names the buyer's cart (the web shop keeps one per browser): a new checkout of the
+	// same cart lets the earlier unpaid one go, so backing out of payment and trying again never
+	// holds the goods twice.
+	CartID string `json:"cartId" validate:"omitempty,max=64"`
 }
 
 // CheckoutResult is what the buyer needs next: where to pay, and the order's own link.

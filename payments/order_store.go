@@ -27,6 +27,10 @@ func newOrderStore(ctx context.Context, db *store.DB) (*orderStore, error) {
 		mongo.IndexModel{Keys: bson.D{{Key: "programIds", Value: 1}, {Key: "createdAt", Value: -1}}},
 		mongo.IndexModel{Keys: bson.D{{Key: "paymentIntentId", Value: 1}}},
 		mongo.IndexModel{Keys: bson.D{{Key: "chargeId", Value: 1}}},
+		// What one cart, client or e-mail holds unpaid (payments/holds.go).
+		mongo.IndexModel{Keys: bson.D{{Key: "cartId", Value: 1}, {Key: "status", Value: 1}}},
+		mongo.IndexModel{Keys: bson.D{{Key: "clientKey", Value: 1}, {Key: "status", Value: 1}}},
+		mongo.IndexModel{Keys: bson.D{{Key: "email", Value: 1}, {Key: "status", Value: 1}}},
 	)
 	if err != nil {
 		return nil, err

@@ -42,8 +42,8 @@ type OrderQuery struct {
 	Status string
 	// Flagged keeps only orders with a payment that did not match (PaymentFlag).
 	Flagged bool
-	Limit  int64
-	Offset int64
+	Limit   int64
+	Offset  int64
 }
 
 // Orders lists the actor's orders: a buyer's own (as BuyerViews), a coordinator's programs',

@@ -44,6 +44,11 @@ var (
 const (
 	// ReservationTTL is how long an unpaid order holds its stock.
 	ReservationTTL = 30 * time.Minute
+	// What unpaid checkouts may hold, so that nobody can empty the shop by starting checkouts
+	// and never paying: units of one product and in all, per checkout, and per client address
+	// and per e-mail across their unpaid orders (Config.HoldLimitScale multiplies the last two).
+	MaxUnitsPerProduct  = 20
+	MaxUnitsPerCheckout = 40
 	// DefaultWorkerInterval is how often the ledger worker looks for due transfers when nothing
 	// wakes it sooner.
 	DefaultWorkerInterval = 2 * time.Second
@@ -103,6 +108,9 @@ type Config struct {
 	OnOrder func(ctx context.Context, event string, o Order, orderURL string, detail map[string]any)
 	// OnLedgerRun is told what each ledger-worker pass did (for metrics); nil ignores it.
 	OnLedgerRun func(LedgerStats)
+	// HoldLimitScale multiplies what one client or e-mail may hold unpaid (0 means 1); tests
+	// that are not about limits, all from one address, raise it.
+	HoldLimitScale float64
 	// WorkerInterval is how often the ledger worker polls; 0 means DefaultWorkerInterval.
 	WorkerInterval time.Duration
 	Logger         *slog.Logger
