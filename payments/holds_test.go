@@ -1,6 +1,7 @@
 package payments_test
 
 import (
+	"regexp"
 	"testing"
 
 	"github.com/fairhands/marketplace/fault"
@@ -81,4 +82,19 @@ func TestUnpaidCheckoutsHoldOnlySoMuch(t *testing.T) {
 			t.Fatalf("stock %d, want %d: the earlier hold must be given back", got, before-6)
 		}
 	})
+}
+
+// Order ids (and so the order references people see) are random: no timestamp, no counter, and
+// nothing one order's id says about the next.
+func TestOrderIDsSayNothing(t *testing.T) {
+	w := newWorld(t)
+	p := w.mustProduct(w.makerA, 10)
+	a, b := w.mustCheckout(p, 1), w.mustCheckout(p, 1)
+	hex32 := regexp.MustCompile(`^[0-9a-f]{32}$`)
+	if !hex32.MatchString(a.ID) || !hex32.MatchString(b.ID) {
+		t.Fatalf("order ids %q and %q are not 128 random bits", a.ID, b.ID)
+	}
+	if a.ID[:8] == b.ID[:8] || a.ID[len(a.ID)-6:] == b.ID[len(b.ID)-6:] {
+		t.Fatalf("two orders' ids share their start or end: %s %s", a.ID, b.ID)
+	}
 }
