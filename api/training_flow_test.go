@@ -54,8 +54,8 @@ func TestTrainingFlow(t *testing.T) {
 	})
 
 	// Enrolment: one active enrolment per maker per track.
-	en1 := w.enroll(trackID, w.m1, w.c1)
-	en2 := w.enroll(trackID, w.m2, w.c1)
+	en1 := e.Must(http.StatusCreated, "POST", "/api/v1/tracks/"+trackID+"/enrollments", w.c1, map[string]any{"makerId": w.m1, "enrolledOn": trDay(-7)}).Str("id")
+	en2 := e.Must(http.StatusCreated, "POST", "/api/v1/tracks/"+trackID+"/enrollments", w.c1, map[string]any{"makerId": w.m2, "enrolledOn": trDay(-7)}).Str("id")
 	t.Run("one active enrolment per maker per track", func(t *testing.T) {
 		r := e.Must(http.StatusConflict, "POST", "/api/v1/tracks/"+trackID+"/enrollments", w.c1, map[string]any{"makerId": w.m1})
 		if r.ErrCode() != "already_enrolled" {
@@ -68,9 +68,25 @@ func TestTrainingFlow(t *testing.T) {
 
 	// Attendance: two sessions; the first maker came to both, the second to one.
 	e.Must(http.StatusCreated, "POST", "/api/v1/tracks/"+trackID+"/sessions", w.c1, map[string]any{
-		"date": trDay(0), "topic": "Saw piercing practice", "present": []string{w.m1, w.m2}})
+		"date": trDay(-1), "topic": "Saw piercing practice", "present": []string{w.m1, w.m2}})
+	e.Must(http.StatusCreated, "POST", "/api/v1/tracks/"+trackID+"/sessions", w.c1, map[string]any{
+		"date": trDay(0), "topic": "Filing to a line", "present": []string{w.m2}})
+	// Saving the day's class again corrects it (the first maker was forgotten, and the second
+	// was ticked by mistake): still one class that day.
 	e.Must(http.StatusCreated, "POST", "/api/v1/tracks/"+trackID+"/sessions", w.c1, map[string]any{
 		"date": trDay(0), "topic": "Filing to a line", "present": []string{w.m1}})
+	t.Run("one class a day, corrected by saving it again; nobody ticked is refused", func(t *testing.T) {
+		r := e.Must(http.StatusOK, "GET", "/api/v1/tracks/"+trackID+"/sessions", w.c1, nil)
+		items := r.JSON["items"].([]any)
+		if len(items) != 2 {
+			t.Fatalf("%d classes, want 2 (one a day): %s", len(items), r.Body)
+		}
+		e.Must(http.StatusBadRequest, "POST", "/api/v1/tracks/"+trackID+"/sessions", w.c1, map[string]any{
+			"date": trDay(0), "topic": "Filing to a line", "present": []string{}})
+		if n := len(e.Must(http.StatusOK, "GET", "/api/v1/tracks/"+trackID+"/sessions", w.c1, nil).JSON["items"].([]any)); n != 2 {
+			t.Fatalf("an empty save changed the classes: %d", n)
+		}
+	})
 	t.Run("attendance only for people enrolled", func(t *testing.T) {
 		r := e.Must(http.StatusBadRequest, "POST", "/api/v1/tracks/"+trackID+"/sessions", w.c1, map[string]any{
 			"date": trDay(0), "topic": "Soldering", "present": []string{w.m1, w.m3}})

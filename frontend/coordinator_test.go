@@ -128,6 +128,24 @@ func TestTrainingPages(t *testing.T) {
 	if err != nil || len(sessions) != 1 || len(sessions[0].Present) != 1 {
 		t.Fatalf("sessions %+v, %v", sessions, err)
 	}
+	// The day's class is shown saved, its people ticked, and can be corrected: saving it again
+	// keeps one class. A save with nobody ticked is refused on the form, in Bengali too.
+	must(t, p, http.StatusOK, `value="`+makerID+`" checked`, "Save the correction", "Chain stitch practice")
+	second, _ := e.Maker(pid, coordTok)
+	if _, err := e.App.Training.Enroll(ctx, coord, track.ID, training.EnrollInput{MakerID: second}); err != nil {
+		t.Fatal(err)
+	}
+	p = w.post("/coordinator/programs/"+pid+"/attendance", url.Values{"track": {track.ID}, "date": {""}, "topic": {"Chain stitch practice"}, "present": {makerID, second}})
+	must(t, p, http.StatusOK, "Attendance saved", `value="`+second+`" checked`)
+	if sessions, _ = e.App.Training.Sessions(ctx, coord, track.ID); len(sessions) != 1 || len(sessions[0].Present) != 2 {
+		t.Fatalf("after a correction: %+v", sessions)
+	}
+	p = w.post("/coordinator/programs/"+pid+"/attendance?lang=bn", url.Values{"track": {track.ID}, "date": {""}, "topic": {"Chain stitch practice"}})
+	must(t, p, http.StatusBadRequest, "অন্তত একজনকে টিক দিন")
+	if sessions, _ = e.App.Training.Sessions(ctx, coord, track.ID); len(sessions) != 1 || len(sessions[0].Present) != 2 {
+		t.Fatalf("an empty save changed the class: %+v", sessions)
+	}
+	w.get("/?lang=en")
 
 	p = w.post("/coordinator/makers/"+makerID+"/milestones", url.Values{"enrollment": {enr.ID}, "milestone": {track.Milestones[0].ID}})
 	must(t, p, http.StatusOK, "Milestone signed off", "1 of 1")

@@ -7,12 +7,15 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/fairhands/marketplace/accounts"
 	"github.com/fairhands/marketplace/fault"
+	"github.com/fairhands/marketplace/programs"
 	"github.com/fairhands/marketplace/training"
 )
 
@@ -99,6 +102,22 @@ type trainingPage struct {
 	Report    training.Report
 	Today     string
 	Attention []training.ReportRow
+	// Day is the date the attendance forms are for (today, or ?date= to correct an earlier
+	// class); Saved holds each track's class of that day when it was saved already, and Recent
+	// each track's last classes, to open one and correct it.
+	Day    string
+	Saved  map[string]*training.SessionView
+	Recent map[string][]training.SessionView
+	// Errors are the attendance form's messages, by track.
+	Errors map[string]string
+}
+
+// Present reports whether maker was ticked in the saved class of track.
+func (d trainingPage) Present(trackID, makerID string) bool {
+	if x := d.Saved[trackID]; x != nil {
+		return slices.Contains(x.Present, makerID)
+	}
+	return false
 }
 
 func (s *Site) coordTraining(c *gin.Context) {
@@ -113,17 +132,41 @@ func (s *Site) coordTraining(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	d := trainingPage{Program: prog, Report: r, Today: s.now().Format("2006-01-02")}
+	s.renderTraining(c, prog, r, c.Query("date"), nil, http.StatusOK)
+}
+
+// renderTraining draws the training page with the attendance forms for day ("" is today).
+func (s *Site) renderTraining(c *gin.Context, prog programs.Program, r training.Report, day string, errs map[string]string, status int) {
+	st := stateOf(c)
+	today := s.now().Format("2006-01-02")
+	if _, err := time.Parse("2006-01-02", day); err != nil || day > today {
+		day = today
+	}
+	d := trainingPage{Program: prog, Report: r, Today: today, Day: day, Errors: errs,
+		Saved: map[string]*training.SessionView{}, Recent: map[string][]training.SessionView{}}
 	for _, t := range r.Tracks {
 		for _, row := range t.Rows {
 			if row.NeedsAttention {
 				d.Attention = append(d.Attention, row)
 			}
 		}
+		sessions, err := s.Training.Sessions(c.Request.Context(), st.Actor, t.TrackID)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		for i := len(sessions) - 1; i >= 0 && len(d.Recent[t.TrackID]) < 5; i-- {
+			d.Recent[t.TrackID] = append(d.Recent[t.TrackID], sessions[i])
+		}
+		for i := range sessions {
+			if sessions[i].Date.Format("2006-01-02") == day {
+				d.Saved[t.TrackID] = &sessions[i]
+			}
+		}
 	}
 	p := s.page(c, st.L.T("coord_training"))
 	p.D = d
-	s.render(c, http.StatusOK, "coord_training", p)
+	s.render(c, status, "coord_training", p)
 }
 
 // coordAttendance records a class: the track, the date, a topic, and a ticked box per person there.
@@ -147,10 +190,24 @@ func (s *Site) coordAttendance(c *gin.Context) {
 		in.Topic = st.L.T("attendance_default_topic")
 	}
 	if _, err := s.Training.RecordSession(c.Request.Context(), st.Actor, c.PostForm("track"), in); err != nil {
+		if fe, ok := fault.As(err); ok && fe.Kind == fault.Invalid {
+			// Shown on the track's own form, in the reader's language.
+			r, rerr := s.Training.ProgramReport(c.Request.Context(), st.Actor, prog.ID)
+			if rerr != nil {
+				s.fail(c, rerr)
+				return
+			}
+			msg := s.errText(st.L, err)
+			if fe.Fields["present"] != "" {
+				msg = st.L.T("attendance_nobody")
+			}
+			s.renderTraining(c, prog, r, in.Date, map[string]string{c.PostForm("track"): msg}, http.StatusBadRequest)
+			return
+		}
 		s.fail(c, err)
 		return
 	}
-	s.redirectFlash(c, "/coordinator/programs/"+prog.ID+"/training", "attendance_saved")
+	s.redirectFlash(c, "/coordinator/programs/"+prog.ID+"/training?date="+url.QueryEscape(in.Date), "attendance_saved")
 }
 
 func (s *Site) coordReports(c *gin.Context) {

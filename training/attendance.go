@@ -49,9 +49,11 @@ func enrolledOn(e Enrollment, day time.Time) bool {
 	return true
 }
 
-// RecordSession records a class of a track and who was present (its coordinators). The people
-// enrolled on that date are remembered with it, so each person's attendance rate counts only the
-// sessions they could have come to.
+// RecordSession records a class of a track and who was present (its coordinators). A track has
+// one class a day: saving the same date again corrects it (a forgotten maker ticked, a topic
+// fixed) instead of adding a second class. A class with nobody ticked is refused: it would count
+// as missed by everyone. The people enrolled on that date are remembered with it, so each
+// person's attendance rate counts only the sessions they could have come to.
 func (s *Service) RecordSession(ctx context.Context, actor accounts.Actor, trackID string, in SessionInput) (SessionView, error) {
 	t, err := s.track(ctx, actor, trackID)
 	if err != nil {
@@ -97,22 +99,40 @@ func (s *Service) RecordSession(ctx context.Context, actor accounts.Actor, track
 	if err := fault.Fields(fields); err != nil {
 		return SessionView{}, err
 	}
-	if present == nil {
-		present, attended = []string{}, []string{}
+	if len(present) == 0 {
+		return SessionView{}, fault.Fields(map[string]string{"present": "tick at least one person who came"})
 	}
 	if expected == nil {
 		expected = []string{}
 	}
-	sess := Session{ID: accounts.NewID(), TrackID: t.ID, ProgramID: t.ProgramID, Date: day, Topic: in.Topic,
-		Present: present, Attended: attended, Expected: expected, RecordedBy: actor.UserID, RecordedAt: now}
-	if err := s.store.InsertSession(ctx, sess); err != nil {
+	// The day's class, if it was saved before: the oldest one of that date (classes recorded
+	// before there was one a day keep their ids).
+	id, action := sessionID(t.ID, day), "training.session"
+	existing, err := s.store.Sessions(ctx, "", t.ID)
+	if err != nil {
 		return SessionView{}, err
 	}
-	if err := s.audit.Record(ctx, actor, "training.session", "track", t.ID, t.ProgramID,
+	for _, x := range existing {
+		if x.Date.Equal(day) {
+			id, action = x.ID, "training.session_correct"
+			break
+		}
+	}
+	sess := Session{ID: id, TrackID: t.ID, ProgramID: t.ProgramID, Date: day, Topic: in.Topic,
+		Present: present, Attended: attended, Expected: expected, RecordedBy: actor.UserID, RecordedAt: now}
+	if err := s.store.SaveSession(ctx, sess); err != nil {
+		return SessionView{}, err
+	}
+	if err := s.audit.Record(ctx, actor, action, "track", t.ID, t.ProgramID,
 		"session "+sess.ID+": "+strconv.Itoa(len(present))+" of "+strconv.Itoa(len(expected))+" present"); err != nil {
 		return SessionView{}, err
 	}
 	return sess.view(), nil
+}
+
+// sessionID is the id of a track's class on a day: one class per track and date.
+func sessionID(trackID string, day time.Time) string {
+	return trackID + ":" + day.Format("2006-01-02")
 }
 
 // Sessions lists a track's sessions for its coordinators.

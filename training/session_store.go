@@ -4,12 +4,13 @@ import (
 	"context"
 
 	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo/options"
 )
 
-// InsertSession stores a class and who attended it.
-func (s *Store) InsertSession(ctx context.Context, sess Session) error {
-	if _, err := s.db.Write(sessionsColl).InsertOne(ctx, sess); err != nil {
-		return wrap("insert session", err)
+// SaveSession stores a class and who attended it, replacing the class of that id.
+func (s *Store) SaveSession(ctx context.Context, sess Session) error {
+	if _, err := s.db.Write(sessionsColl).ReplaceOne(ctx, bson.M{"_id": sess.ID}, sess, options.Replace().SetUpsert(true)); err != nil {
+		return wrap("save session", err)
 	}
 	return nil
 }
