@@ -458,6 +458,16 @@ func TestBrowserMakerJourney(t *testing.T) {
 	)
 	wantText(t, desk, "#training ~ section", "1 of 2")
 	shot(t, desk, "coordinator-maker")
+	// Attendance: tick who came, save; the day's class then shows saved, ready to correct.
+	run(t, desk, "attendance",
+		chromedp.Navigate(s.base+"/coordinator/programs/"+prog.ID+"/training"),
+		chromedp.WaitVisible(`form[action$="/attendance"] input[name="present"]`, chromedp.ByQuery),
+		chromedp.Click(`form[action$="/attendance"] input[name="present"]`, chromedp.ByQuery),
+		chromedp.Click(`form[action$="/attendance"] button`, chromedp.ByQuery),
+		chromedp.WaitVisible(".flash", chromedp.ByQuery),
+	)
+	wantText(t, desk, `form[action$="/attendance"]`, "Save the correction")
+	shot(t, desk, "coordinator-attendance")
 	eps, err := s.a.Training.MakerProgress(ctx, coord, kavya.MakerID)
 	if err != nil || len(eps) != 1 || eps[0].Progress.Completed != 1 {
 		t.Fatalf("training progress %+v, %v", eps, err)
