@@ -452,6 +452,9 @@ func TestBrowserMakerJourney(t *testing.T) {
 	}
 	run(t, desk, "sign off",
 		chromedp.Navigate(s.base+"/coordinator/makers/"+kavya.MakerID),
+		// The first tap only opens the confirmation: a mis-tap on a phone signs nothing off.
+		chromedp.WaitVisible(`details.confirm > summary`, chromedp.ByQuery),
+		chromedp.Click(`details.confirm > summary`, chromedp.ByQuery),
 		chromedp.WaitVisible(`form[action$="/milestones"] button`, chromedp.ByQuery),
 		chromedp.Click(`form[action$="/milestones"] button`, chromedp.ByQuery),
 		chromedp.WaitVisible(".flash", chromedp.ByQuery),

@@ -158,6 +158,19 @@ func TestTrainingPages(t *testing.T) {
 	must(t, public.get("/verify?code="+cert.Code), http.StatusOK, "This certificate is valid")
 	must(t, public.get("/verify/NOT-A-CODE"), http.StatusNotFound, "No certificate has this code")
 
+	// A sign-off made by mistake is undone from the same page, with a reason (refused without
+	// one); the track reopens and its certificate is revoked at once.
+	p = w.get("/coordinator/makers/" + makerID)
+	must(t, p, http.StatusOK, `action="/coordinator/makers/`+makerID+`/milestones/undo"`)
+	p = w.post("/coordinator/makers/"+makerID+"/milestones/undo", url.Values{"enrollment": {enr.ID}, "milestone": {track.Milestones[0].ID}})
+	must(t, p, http.StatusUnprocessableEntity)
+	p = w.post("/coordinator/makers/"+makerID+"/milestones/undo", url.Values{"enrollment": {enr.ID}, "milestone": {track.Milestones[0].ID},
+		"reason": {"Signed off the wrong maker"}})
+	must(t, p, http.StatusOK, "The sign-off is undone", "0 of 1", "Sign off")
+	if v := public.get("/verify/" + cert.Code); strings.Contains(v.Body, "This certificate is valid") {
+		t.Fatalf("a certificate of an undone track still verifies:\n%s", v.Body)
+	}
+
 	res, err := w.c.Get(e.Server.URL + "/coordinator/programs/" + pid + "/reports/training.csv")
 	if err != nil {
 		t.Fatal(err)

@@ -161,6 +161,7 @@ func (s *Site) Mount(r *gin.Engine) {
 	co.GET("/makers/:id/products/new", s.coordProductForm)
 	co.POST("/makers/:id/products", s.coordProductCreate)
 	co.POST("/makers/:id/milestones", s.coordMilestone)
+	co.POST("/makers/:id/milestones/undo", s.coordMilestoneUndo)
 	co.POST("/makers/:id/consent", s.coordConsent)
 	co.GET("/makers/:id/export", s.coordExportDownload)
 	co.GET("/makers/:id/erase", s.coordEraseConfirm)

@@ -95,6 +95,26 @@ func (s *Site) coordMilestone(c *gin.Context) {
 	s.redirectFlash(c, "/coordinator/makers/"+m.ID+"#training", "milestone_signed")
 }
 
+// coordMilestoneUndo reverses a sign-off made by mistake, with the reason (kept in the record).
+func (s *Site) coordMilestoneUndo(c *gin.Context) {
+	st := stateOf(c)
+	m, _, err := s.scopedMaker(c, c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	in := training.UndoInput{Reason: strings.TrimSpace(c.PostForm("reason"))}
+	if _, err := s.Training.Undo(c.Request.Context(), st.Actor, c.PostForm("enrollment"), c.PostForm("milestone"), in); err != nil {
+		if k := fault.KindOf(err); k == fault.NotFound || k == fault.Internal {
+			s.fail(c, err)
+			return
+		}
+		s.renderCoordMaker(c, http.StatusUnprocessableEntity, func(d *coordMakerData) { d.Error = s.errText(st.L, err) })
+		return
+	}
+	s.redirectFlash(c, "/coordinator/makers/"+m.ID+"#training", "milestone_undone")
+}
+
 // trainingPage is the coordinator's training page: tracks with who is where, attendance in a few
 // taps, and the follow-ups due.
 type trainingPage struct {
