@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/fairhands/marketplace/fault"
+	"github.com/fairhands/marketplace/fieldcrypt"
 	"github.com/fairhands/marketplace/store"
 )
 
@@ -37,12 +38,17 @@ type Alarm interface {
 	LoginAttack(ctx context.Context, u User, attempts int, ip string) error
 }
 
-// Service runs sign-up, sign-in, sessions and invitations.
+// Service runs sign-up, sign-in (with staff's two-step sign-in), sessions and invitations.
 type Service struct {
+	db       *store.DB
 	users    *UserStore
 	sessions *SessionStore
 	invites  *InviteStore
 	throttle *ThrottleStore
+	pending  *PendingStore
+	settings *SettingStore
+	box      *fieldcrypt.Box
+	audit    Recorder
 	alarm    Alarm
 	policy   SessionPolicy
 	// perClient is how many failed sign-ins one client may make in a window, across logins.
@@ -68,8 +74,22 @@ func WithClientLimit(n int) Option { return func(s *Service) { s.perClient = n }
 // WithSessionPolicy sets how long sessions last; without it DefaultSessionPolicy applies.
 func WithSessionPolicy(p SessionPolicy) Option { return func(s *Service) { s.policy = p } }
 
-// NewService creates the account stores and their indexes.
-func NewService(ctx context.Context, db *store.DB, opts ...Option) (*Service, error) {
+// Deps are what the account service needs from outside it; both are required.
+type Deps struct {
+	// Box seals the staff's two-step sign-in secrets (the app's DATA_ENCRYPTION_KEY).
+	Box *fieldcrypt.Box
+	// Audit records every change to two-step sign-in and to the site's sign-in rules.
+	Audit Recorder
+}
+
+// NewService creates the account stores and their indexes. It refuses a missing dependency.
+func NewService(ctx context.Context, db *store.DB, d Deps, opts ...Option) (*Service, error) {
+	if d.Box == nil {
+		return nil, errors.New("accounts: Deps.Box (field encryption) is required")
+	}
+	if d.Audit == nil {
+		return nil, errors.New("accounts: Deps.Audit (the audit trail) is required")
+	}
 	users, err := NewUserStore(ctx, db)
 	if err != nil {
 		return nil, err
@@ -86,7 +106,12 @@ func NewService(ctx context.Context, db *store.DB, opts ...Option) (*Service, er
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{users: users, sessions: sessions, invites: invites, throttle: throttle,
+	pending, err := NewPendingStore(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{db: db, users: users, sessions: sessions, invites: invites, throttle: throttle,
+		pending: pending, settings: NewSettingStore(db), box: d.Box, audit: d.Audit,
 		policy: DefaultSessionPolicy(), perClient: perClient}
 	for _, o := range opts {
 		o(s)
@@ -141,7 +166,9 @@ type SessionMeta struct{ IP, UserAgent string }
 // Login checks a login and password and opens a new session. A fresh token every time means a
 // login always rotates the session. Known and unknown logins do the same work (an argon2id check
 // against a dummy hash, the same counts and delays) and get the same answers: ErrBadCredentials,
-// or ErrThrottled for a client that tried too often.
+// or ErrThrottled for a client that tried too often. For an account with two-step sign-in on, a
+// right password opens no session: the error is a *TwoFactorChallenge (ErrTwoFactorRequired)
+// whose pending token CompleteSignIn takes with the code.
 func (s *Service) Login(ctx context.Context, login, password string, meta SessionMeta) (string, User, error) {
 	login = NormalizeLogin(login)
 	now := s.now()
@@ -187,6 +214,9 @@ func (s *Service) Login(ctx context.Context, login, password string, meta Sessio
 	// an attacker gains nothing from the owner signing in.
 	if err := s.throttle.Clear(ctx, pairKey, throttleWindow, now); err != nil {
 		return "", User{}, err
+	}
+	if u.TwoFactorOn() {
+		return "", u, s.challenge(ctx, u, meta)
 	}
 	token, err := s.newSession(ctx, u, meta)
 	if err != nil {
@@ -475,9 +505,12 @@ func (s *Service) PendingInvite(ctx context.Context, token string) (Invite, User
 }
 
 // DeleteExpiredSessions removes sessions that ended before now (by lifetime, or idle longer than
-// any role allows) and old sign-in counts; it returns how many sessions.
+// any role allows), old sign-in counts and expired code steps; it returns how many sessions.
 func (s *Service) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error) {
 	if _, err := s.throttle.DeleteExpired(ctx, now); err != nil {
+		return 0, err
+	}
+	if _, err := s.pending.DeleteExpired(ctx, now); err != nil {
 		return 0, err
 	}
 	return s.sessions.DeleteExpired(ctx, now, now.Add(-max(s.policy.StaffIdle, s.policy.MemberIdle)))

@@ -11,7 +11,9 @@ import (
 	"go.mongodb.org/mongo-driver/bson"
 
 	"github.com/fairhands/marketplace/accounts"
+	"github.com/fairhands/marketplace/audit"
 	"github.com/fairhands/marketplace/fault"
+	"github.com/fairhands/marketplace/fieldcrypt"
 	"github.com/fairhands/marketplace/store"
 	"github.com/fairhands/marketplace/store/storetest"
 )
@@ -33,6 +35,26 @@ type world struct {
 	svc   *accounts.Service
 	db    *store.DB
 	clock *clock
+	audit *audit.Log
+}
+
+// mustDeps builds what the account service needs: a field-encryption box with a fresh key and
+// the audit trail, on db.
+func mustDeps(tb testing.TB, db *store.DB) accounts.Deps {
+	tb.Helper()
+	key, err := fieldcrypt.ParseKey(fieldcrypt.NewKey())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	box, err := fieldcrypt.New(key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	log, err := audit.NewLog(context.Background(), db)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return accounts.Deps{Box: box, Audit: log}
 }
 
 // mustWorld opens accounts on a fresh embedded store, with an injected clock and a failed-login
@@ -40,14 +62,15 @@ type world struct {
 func mustWorld(tb testing.TB) world {
 	tb.Helper()
 	db := storetest.New(tb)
-	svc, err := accounts.NewService(context.Background(), db)
+	deps := mustDeps(tb, db)
+	svc, err := accounts.NewService(context.Background(), db, deps)
 	if err != nil {
 		tb.Fatalf("accounts.NewService: %v", err)
 	}
 	c := newClock()
 	svc.Now = c.Now
 	svc.FailureDelay = time.Millisecond
-	return world{svc: svc, db: db, clock: c}
+	return world{svc: svc, db: db, clock: c, audit: deps.Audit.(*audit.Log)}
 }
 
 func mustRegister(tb testing.TB, w world, email, password string) accounts.User {

@@ -155,7 +155,7 @@ func TestLoginAttackAlarm(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.New(t)
 	alarms := &alarmLog{}
-	svc, err := accounts.NewService(ctx, db, accounts.WithAlarm(alarms))
+	svc, err := accounts.NewService(ctx, db, mustDeps(t, db), accounts.WithAlarm(alarms))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,7 +295,7 @@ func TestSessionLifetimes(t *testing.T) {
 	})
 	t.Run("the policy is configurable", func(t *testing.T) {
 		db := storetest.New(t)
-		svc, err := accounts.NewService(ctx, db, accounts.WithSessionPolicy(accounts.SessionPolicy{
+		svc, err := accounts.NewService(ctx, db, mustDeps(t, db), accounts.WithSessionPolicy(accounts.SessionPolicy{
 			StaffIdle: time.Minute * 5, StaffMax: time.Hour, MemberIdle: time.Hour, MemberMax: 2 * time.Hour}))
 		if err != nil {
 			t.Fatal(err)
@@ -306,7 +306,7 @@ func TestSessionLifetimes(t *testing.T) {
 		tok := admin(t, w)
 		c.Advance(5 * time.Minute)
 		gone(t, w, tok)
-		if _, err := accounts.NewService(ctx, db, accounts.WithSessionPolicy(accounts.SessionPolicy{
+		if _, err := accounts.NewService(ctx, db, mustDeps(t, db), accounts.WithSessionPolicy(accounts.SessionPolicy{
 			StaffIdle: 2 * time.Hour, StaffMax: time.Hour, MemberIdle: time.Hour, MemberMax: time.Hour})); err == nil {
 			t.Fatal("an idle limit longer than the lifetime was accepted")
 		}

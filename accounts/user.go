@@ -54,7 +54,24 @@ type User struct {
 	// LoginAttackAt is when many wrong passwords were last tried on this login (from any
 	// client); staff are shown it. Nothing is locked by it.
 	LoginAttackAt time.Time `bson:"loginAttackAt,omitempty" json:"-"`
-	CreatedAt     time.Time `bson:"createdAt" json:"createdAt"`
+	// TwoFactor is a staff member's second sign-in factor; nil when it was never set up.
+	TwoFactor *TwoFactor `bson:"twoFactor,omitempty" json:"-"`
+	CreatedAt time.Time  `bson:"createdAt" json:"createdAt"`
+}
+
+// IsStaff reports whether the account is a coordinator's or an admin's: the people who read
+// survivors' private records.
+func (u User) IsStaff() bool { return u.Role == RoleAdmin || u.Role == RoleCoordinator }
+
+// TwoFactorOn reports whether signing in needs a code as well as the password.
+func (u User) TwoFactorOn() bool { return u.TwoFactor != nil && u.TwoFactor.On }
+
+// RecoveryCodesLeft is how many unused recovery codes the account has.
+func (u User) RecoveryCodesLeft() int {
+	if !u.TwoFactorOn() {
+		return 0
+	}
+	return len(u.TwoFactor.Recovery)
 }
 
 // User statuses.

@@ -137,7 +137,7 @@ func (s *UserStore) SetLang(ctx context.Context, id, lang string) error {
 func (s *UserStore) Retire(ctx context.Context, id string) error {
 	res, err := s.db.Write(usersColl).UpdateOne(ctx, bson.M{"_id": id}, bson.M{
 		"$set":   bson.M{"status": StatusRetired, "login": "retired:" + id},
-		"$unset": bson.M{"passwordHash": "", "email": "", "name": ""},
+		"$unset": bson.M{"passwordHash": "", "email": "", "name": "", "twoFactor": ""},
 	})
 	if err != nil {
 		return fmt.Errorf("retire user: %w", err)

@@ -53,6 +53,9 @@ func (s *Server) authenticate(c *gin.Context) {
 			Fail(c, err)
 			return
 		}
+		if !s.requireTwoFactorSetup(c, u) {
+			return
+		}
 		actor = accounts.ActorOf(u, c.ClientIP())
 		c.Set("token", token)
 	}

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fairhands/marketplace/app/apptest"
 	"github.com/fairhands/marketplace/payments/stripetest"
@@ -70,6 +71,9 @@ var everyone = roles
 
 func staffOfA() []string { return []string{"coordinator", "admin"} }
 
+// staff is every coordinator and the admin.
+func staff() []string { return []string{"coordinator", "otherCoordinator", "admin"} }
+
 // foundationRows are the accounts, programs and makers routes.
 func foundationRows() []row {
 	progA := func(t *testing.T, w *world, role string) (string, any) { return "", nil }
@@ -81,6 +85,34 @@ func foundationRows() []row {
 		}},
 		{method: "POST", route: "/api/v1/auth/login", allow: everyone, setup: func(t *testing.T, w *world, role string) (string, any) {
 			return "", map[string]string{"login": "admin@test.example", "password": apptest.Password}
+		}},
+		// Two-step sign-in: the code step is public (the pending token stands for the password);
+		// the set-up is each staff member's own; the requirement is the admin's.
+		{method: "POST", route: "/api/v1/auth/login/two-factor", allow: everyone, setup: func(t *testing.T, w *world, role string) (string, any) {
+			_, tok := w.e.Coordinator(w.progB)
+			login := w.e.Must(http.StatusOK, "GET", "/api/v1/me", tok, nil).Str("login")
+			secret, _ := w.e.EnableTwoFactor(tok)
+			return "", map[string]string{"pendingToken": w.e.PendingLogin(login, apptest.Password), "code": apptest.TOTP(t, secret, 30*time.Second)}
+		}},
+		{method: "GET", route: "/api/v1/account/two-factor", allow: staff()},
+		{method: "POST", route: "/api/v1/account/two-factor/setup", allow: staff()},
+		{method: "POST", route: "/api/v1/account/two-factor/confirm", allow: staff(), fresh: true, setup: func(t *testing.T, w *world, role string) (string, any) {
+			if !slices.Contains(staff(), role) {
+				return "", map[string]string{"code": "123456"}
+			}
+			secret := w.e.Must(http.StatusOK, "POST", "/api/v1/account/two-factor/setup", w.tokens[role], nil).Str("secret")
+			return "", map[string]string{"code": apptest.TOTP(t, secret, 0)}
+		}},
+		{method: "POST", route: "/api/v1/account/two-factor/disable", allow: staff(), fresh: true, setup: func(t *testing.T, w *world, role string) (string, any) {
+			if !slices.Contains(staff(), role) {
+				return "", map[string]string{"code": "123456"}
+			}
+			_, codes := w.e.EnableTwoFactor(w.tokens[role])
+			return "", map[string]string{"code": codes[0]}
+		}},
+		{method: "GET", route: "/api/v1/settings/security", allow: []string{"admin"}},
+		{method: "PUT", route: "/api/v1/settings/security", allow: []string{"admin"}, setup: func(t *testing.T, w *world, role string) (string, any) {
+			return "", map[string]bool{"staffTwoFactor": false} // the shared world's staff stay as they are
 		}},
 		{method: "POST", route: "/api/v1/auth/logout", allow: without(everyone, "anonymous"), fresh: true},
 		{method: "POST", route: "/api/v1/auth/logout-all", allow: without(everyone, "anonymous"), fresh: true},

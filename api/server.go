@@ -102,6 +102,7 @@ func (s *Server) routes(g *gin.RouterGroup) {
 	g.POST("/auth/logout", auth, s.logout)
 	g.POST("/auth/logout-all", auth, s.logoutAll)
 	g.GET("/me", auth, s.me)
+	s.twoFactorRoutes(g)
 
 	g.POST("/programs", auth, s.createProgram)
 	g.GET("/programs", s.listPrograms)

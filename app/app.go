@@ -103,7 +103,7 @@ func New(ctx context.Context, cfg Config, db *store.DB, logger *slog.Logger) (*A
 	if scale <= 0 {
 		scale = 1
 	}
-	acc, err := accounts.NewService(ctx, db, accounts.WithSessionPolicy(sessions),
+	acc, err := accounts.NewService(ctx, db, accounts.Deps{Box: box, Audit: auditLog}, accounts.WithSessionPolicy(sessions),
 		accounts.WithAlarm(loginAlarm{audit: auditLog, registry: registry}),
 		accounts.WithClientLimit(int(50*scale)))
 	if err != nil {

@@ -42,10 +42,6 @@ func mustShop(tb testing.TB) *shop {
 	tb.Helper()
 	ctx := context.Background()
 	db := storetest.New(tb)
-	acc, err := accounts.NewService(ctx, db)
-	if err != nil {
-		tb.Fatal(err)
-	}
 	log, err := audit.NewLog(ctx, db)
 	if err != nil {
 		tb.Fatal(err)
@@ -56,6 +52,10 @@ func mustShop(tb testing.TB) *shop {
 	}
 	key, _ := fieldcrypt.ParseKey(fieldcrypt.NewKey())
 	box, err := fieldcrypt.New(key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	acc, err := accounts.NewService(ctx, db, accounts.Deps{Box: box, Audit: log})
 	if err != nil {
 		tb.Fatal(err)
 	}

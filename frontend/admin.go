@@ -1,14 +1,12 @@
 package frontend
 
 import (
-	"encoding/base64"
 	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
-	"rsc.io/qr"
 
 	"github.com/fairhands/marketplace/accounts"
 	"github.com/fairhands/marketplace/fault"
@@ -32,7 +30,12 @@ func (s *Site) renderAdminHome(c *gin.Context, status int, p *Page) {
 		s.fail(c, err)
 		return
 	}
-	p.D = map[string]any{"Programs": ps}
+	required, err := s.Accounts.StaffTwoFactorRequired(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	p.D = map[string]any{"Programs": ps, "StaffTwoFactor": required}
 	s.render(c, status, "admin", p)
 }
 
@@ -127,12 +130,7 @@ type inviteLink struct {
 
 func (s *Site) newInviteLink(token, whom string) *inviteLink {
 	link := strings.TrimRight(s.BaseURL, "/") + "/invite/" + token
-	inv := &inviteLink{URL: link, Whom: whom}
-	if code, err := qr.Encode(link, qr.M); err == nil {
-		code.Scale = 6
-		inv.QR = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(code.PNG()))
-	}
-	return inv
+	return &inviteLink{URL: link, Whom: whom, QR: qrImage(link)}
 }
 
 // formInt reads a whole number from a form field.

@@ -60,6 +60,14 @@ func (s *Site) login(c *gin.Context) {
 	}
 	token, u, err := s.Accounts.Login(c.Request.Context(), login, password,
 		accounts.SessionMeta{IP: c.ClientIP(), UserAgent: c.Request.UserAgent()})
+	var challenge *accounts.TwoFactorChallenge
+	if errors.As(err, &challenge) {
+		// The password is right; the session waits for the code. Only the pending token is
+		// kept, in a cookie that ends with the step.
+		s.setCookie(c, pendingCookie, challenge.PendingToken, accounts.PendingSignInTTL, true)
+		s.renderCodeStep(c, http.StatusOK, p)
+		return
+	}
 	if err != nil {
 		status := http.StatusUnauthorized
 		switch {
@@ -77,6 +85,13 @@ func (s *Site) login(c *gin.Context) {
 		s.render(c, status, "login", p)
 		return
 	}
+	s.finishLogin(c, token, u, p.Form["next"])
+}
+
+// finishLogin starts the session of a completed sign-in (password, and code when two-step
+// sign-in is on) and goes on: to next, home, or — for staff who must still set up two-step
+// sign-in — its set-up page.
+func (s *Site) finishLogin(c *gin.Context, token string, u accounts.User, next string) {
 	s.startSession(c, token, u.Role)
 	// A language chosen before signing in carries over to the account.
 	if ck, err := c.Cookie(langCookie); err == nil && supported(ck) && ck != u.Lang {
@@ -85,8 +100,11 @@ func (s *Site) login(c *gin.Context) {
 		s.setCookie(c, langCookie, u.Lang, yearLong, false)
 	}
 	to := homeFor(u.Role)
-	if n := p.Form["next"]; n != "" {
-		to = n
+	if next != "" {
+		to = next
+	}
+	if need, err := s.Accounts.TwoFactorSetupNeeded(c.Request.Context(), u); err == nil && need {
+		to = "/account/two-factor"
 	}
 	c.Redirect(http.StatusSeeOther, to)
 }
@@ -119,12 +137,23 @@ func (s *Site) logoutEverywhere(c *gin.Context) {
 	s.redirectFlash(c, "/login", "logged_out_everywhere")
 }
 
-// account shows the language choice and "log out on every phone" (for a lost phone).
+// account shows the language choice, "log out on every phone" (for a lost phone) and, for
+// staff, two-step sign-in.
 func (s *Site) account(c *gin.Context) {
 	st := stateOf(c)
-	p := s.page(c, st.L.T("account_title"))
+	s.renderAccount(c, http.StatusOK, s.page(c, st.L.T("account_title")))
+}
+
+func (s *Site) renderAccount(c *gin.Context, status int, p *Page) {
+	st := stateOf(c)
 	p.Maker = st.User.Role == accounts.RoleMaker
-	s.render(c, http.StatusOK, "account", p)
+	v, err := s.twoFactorState(c, st.User)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	p.D = v
+	s.render(c, status, "account", p)
 }
 
 func (s *Site) setLanguage(c *gin.Context) {

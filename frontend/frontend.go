@@ -117,12 +117,19 @@ func (s *Site) Mount(r *gin.Engine) {
 	g.GET("/verify/:code", s.verify)
 	g.GET("/login", s.loginForm)
 	g.POST("/login", s.login)
+	g.GET("/login/code", s.loginCodeForm)
+	g.POST("/login/code", s.loginCode)
 	g.POST("/logout", s.logout)
 	g.GET("/invite/:token", s.inviteForm)
 	g.POST("/invite/:token", s.inviteAccept)
 	g.GET("/account", s.need(), s.account)
 	g.POST("/account/language", s.need(), s.setLanguage)
 	g.POST("/account/logout-everywhere", s.need(), s.logoutEverywhere)
+	tf := g.Group("/account/two-factor", s.need(accounts.RoleCoordinator, accounts.RoleAdmin))
+	tf.GET("", s.twoFactorPage)
+	tf.POST("/start", s.twoFactorStart)
+	tf.POST("/confirm", s.twoFactorConfirm)
+	tf.POST("/disable", s.twoFactorDisable)
 
 	// Makers.
 	m := g.Group("/maker", s.need(accounts.RoleMaker))
@@ -176,6 +183,7 @@ func (s *Site) Mount(r *gin.Engine) {
 	// Admin.
 	ad := g.Group("/admin", s.need(accounts.RoleAdmin))
 	ad.GET("", s.adminHome)
+	ad.POST("/security", s.adminSecurity)
 	ad.POST("/programs", s.adminCreateProgram)
 	ad.GET("/programs/:id", s.adminProgram)
 	ad.POST("/programs/:id/coordinators", s.adminAddCoordinator)

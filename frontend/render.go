@@ -136,6 +136,10 @@ func (s *Site) need(roles ...accounts.Role) gin.HandlerFunc {
 				return
 			}
 		}
+		if s.mustSetUpTwoFactor(c, st.User) {
+			c.Abort()
+			return
+		}
 		c.Next()
 	}
 }

@@ -32,11 +32,13 @@ func mustWorld(t *testing.T) world {
 	ctx := context.Background()
 	db := storetest.New(t)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	acc, err := accounts.NewService(ctx, db)
+	log, err := audit.NewLog(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	log, err := audit.NewLog(ctx, db)
+	key, _ := fieldcrypt.ParseKey(fieldcrypt.NewKey())
+	box, _ := fieldcrypt.New(key)
+	acc, err := accounts.NewService(ctx, db, accounts.Deps{Box: box, Audit: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,8 +70,6 @@ func mustWorld(t *testing.T) world {
 			t.Fatal(err)
 		}
 	}
-	key, _ := fieldcrypt.ParseKey(fieldcrypt.NewKey())
-	box, _ := fieldcrypt.New(key)
 	earnings, err := payments.NewEarningsReader(ctx, db)
 	if err != nil {
 		t.Fatal(err)

@@ -45,11 +45,6 @@ func mustWorld(tb testing.TB) world {
 	tb.Helper()
 	ctx := context.Background()
 	db := storetest.New(tb)
-	acc, err := accounts.NewService(ctx, db)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	acc.FailureDelay = time.Millisecond
 	log, err := audit.NewLog(ctx, db)
 	if err != nil {
 		tb.Fatal(err)
@@ -66,6 +61,11 @@ func mustWorld(tb testing.TB) world {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	acc, err := accounts.NewService(ctx, db, accounts.Deps{Box: box, Audit: log})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	acc.FailureDelay = time.Millisecond
 	c := &clock{now: time.Now().UTC().Truncate(time.Millisecond)}
 	acc.Now = c.Now
 	d := &domains{}

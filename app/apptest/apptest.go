@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pquerna/otp/totp"
+
 	"github.com/fairhands/marketplace/accounts"
 	"github.com/fairhands/marketplace/app"
 	"github.com/fairhands/marketplace/catalog"
@@ -178,6 +180,48 @@ func (e *Env) Login(login, password string) string {
 }
 
 func (e *Env) next() int64 { return e.seq.Add(1) }
+
+// TOTP is the code an authenticator app with secret shows at now+offset.
+func TOTP(tb testing.TB, secret string, offset time.Duration) string {
+	tb.Helper()
+	c, err := totp.GenerateCode(secret, time.Now().Add(offset))
+	if err != nil {
+		tb.Fatalf("totp code: %v", err)
+	}
+	return c
+}
+
+// EnableTwoFactor switches two-step sign-in on for the staff account behind token, through the
+// API, and returns its secret and recovery codes. The code that confirmed it is of the current
+// 30-second step, so the next sign-in should use TOTP(tb, secret, 30*time.Second): one step
+// ahead is accepted, and a step already used is not.
+func (e *Env) EnableTwoFactor(token string) (string, []string) {
+	e.TB.Helper()
+	r := e.Must(http.StatusOK, "POST", "/api/v1/account/two-factor/setup", token, nil)
+	secret := r.Str("secret")
+	r = e.Must(http.StatusOK, "POST", "/api/v1/account/two-factor/confirm", token, map[string]string{"code": TOTP(e.TB, secret, 0)})
+	var codes []string
+	for _, c := range r.JSON["recoveryCodes"].([]any) {
+		codes = append(codes, c.(string))
+	}
+	return secret, codes
+}
+
+// PendingLogin signs in with a password that needs a second step and returns the pending token
+// of its two_factor_required answer.
+func (e *Env) PendingLogin(login, password string) string {
+	e.TB.Helper()
+	r := e.Must(http.StatusUnauthorized, "POST", "/api/v1/auth/login", "", map[string]string{"login": login, "password": password})
+	if r.ErrCode() != "two_factor_required" {
+		e.TB.Fatalf("login %s: code %q, want two_factor_required", login, r.ErrCode())
+	}
+	details, _ := r.JSON["error"].(map[string]any)["details"].(map[string]any)
+	tok, _ := details["pendingToken"].(string)
+	if tok == "" {
+		e.TB.Fatalf("login %s: no pendingToken in %s", login, r.Body)
+	}
+	return tok
+}
 
 // Program creates a program (INR, living wage ₹90.00 an hour) and returns its id.
 func (e *Env) Program(name string) string {
