@@ -260,6 +260,29 @@ func (s *Service) DisableTwoFactor(ctx context.Context, actor Actor, code string
 	return s.record(ctx, actor, u, "account.two_factor_off", "two-step sign-in switched off with "+used)
 }
 
+// ResetTwoFactor switches another staff member's two-step sign-in off (admin only): for a
+// coordinator who lost her phone and her recovery codes. She signs in with her password and, if
+// the admin requires two-step sign-in, sets it up again at once. Recorded in the audit trail.
+func (s *Service) ResetTwoFactor(ctx context.Context, actor Actor, userID string) error {
+	if !actor.IsAdmin() {
+		return ErrNotFound
+	}
+	u, err := s.users.ByID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if !u.IsStaff() {
+		return ErrTwoFactorStaffOnly
+	}
+	if u.TwoFactor == nil {
+		return ErrTwoFactorOff
+	}
+	if _, err := s.db.UpdateIf(ctx, usersColl, bson.M{"_id": u.ID}, bson.M{"$unset": bson.M{"twoFactor": ""}}); err != nil {
+		return fmt.Errorf("reset two-factor: %w", err)
+	}
+	return s.record(ctx, actor, u, "account.two_factor_reset", "two-step sign-in reset by an admin")
+}
+
 // CompleteSignIn finishes a sign-in that Login answered with a TwoFactorChallenge: with the
 // pending token and a right code it opens the session (and uses up the token). A wrong code is
 // ErrBadSecondFactor, a used one ErrSecondFactorUsed; both leave the token usable until it has

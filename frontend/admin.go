@@ -138,3 +138,25 @@ func formInt(c *gin.Context, key string) (int, bool) {
 	n, err := strconv.Atoi(strings.TrimSpace(c.PostForm(key)))
 	return n, err == nil
 }
+
+// adminResetTwoFactor switches a coordinator's two-step sign-in off, for one who lost her phone
+// and her recovery codes; she sets it up again at her next sign-in if it is required.
+func (s *Site) adminResetTwoFactor(c *gin.Context) {
+	st := stateOf(c)
+	prog, err := s.Programs.Program(c.Request.Context(), st.Actor, c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := s.Accounts.ResetTwoFactor(c.Request.Context(), st.Actor, c.PostForm("user")); err != nil {
+		if fault.KindOf(err) == fault.NotFound {
+			s.fail(c, err)
+			return
+		}
+		p := s.page(c, "")
+		p.Errors["_"] = s.errText(st.L, err)
+		s.renderAdminProgram(c, http.StatusConflict, p, nil)
+		return
+	}
+	s.redirectFlash(c, "/admin/programs/"+prog.ID, "two_factor_reset")
+}

@@ -187,4 +187,5 @@ func (s *Site) Mount(r *gin.Engine) {
 	ad.POST("/programs", s.adminCreateProgram)
 	ad.GET("/programs/:id", s.adminProgram)
 	ad.POST("/programs/:id/coordinators", s.adminAddCoordinator)
+	ad.POST("/programs/:id/two-factor/reset", s.adminResetTwoFactor)
 }

@@ -12,6 +12,7 @@ import (
 	"go.mongodb.org/mongo-driver/bson"
 
 	"github.com/fairhands/marketplace/app/apptest"
+	"github.com/fairhands/marketplace/audit"
 )
 
 // A coordinator sets up two-step sign-in on her account page and signs in with a code, all
@@ -136,4 +137,51 @@ func TestTwoFactorRequiredPages(t *testing.T) {
 	if coord.url != "/coordinator/programs/"+prog {
 		t.Fatalf("after set-up landed on %s", coord.url)
 	}
+}
+
+// A coordinator who lost her phone and her recovery codes is let back in by the admin, from the
+// program's page: her two-step sign-in is reset (recorded), and only the admin can do it.
+func TestAdminResetsTwoFactor(t *testing.T) {
+	e := apptest.New(t)
+	pid := e.Program("Kolkata Jewellery Workshop")
+	coordID, coordTok := e.Coordinator(pid)
+	e.EnableTwoFactor(coordTok)
+	u, err := e.App.Accounts.User(t.Context(), coordID)
+	if err != nil || !u.TwoFactorOn() {
+		t.Fatalf("two-step sign-in not on: %v", err)
+	}
+
+	// Another coordinator cannot.
+	_, otherTok := e.Coordinator(pid)
+	other := newWeb(t, e)
+	otherUser, _ := e.App.Accounts.User(t.Context(), mustUserID(t, e, otherTok))
+	other.login(otherUser.Login, apptest.Password)
+	must(t, other.post("/admin/programs/"+pid+"/two-factor/reset", url.Values{"user": {coordID}}), http.StatusNotFound)
+
+	admin := newWeb(t, e)
+	admin.login("admin@test.example", apptest.Password)
+	p := admin.get("/admin/programs/" + pid)
+	must(t, p, http.StatusOK, "Reset two-step sign-in", `name="user" value="`+coordID+`"`)
+	p = admin.post("/admin/programs/"+pid+"/two-factor/reset", url.Values{"user": {coordID}})
+	must(t, p, http.StatusOK, "Two-step sign-in is reset")
+	if u, _ := e.App.Accounts.User(t.Context(), coordID); u.TwoFactorOn() {
+		t.Fatal("two-step sign-in still on after the reset")
+	}
+	trail, err := e.App.Audit.List(t.Context(), audit.Query{RecordID: coordID, Limit: 50})
+	found := false
+	for _, en := range trail {
+		found = found || en.Action == "account.two_factor_reset"
+	}
+	if err != nil || !found {
+		t.Fatalf("the reset is not in the audit trail: %v %+v", err, trail)
+	}
+	// She signs in with her password alone now.
+	e.Login(u.Login, apptest.Password)
+	// A second reset says there is nothing to reset, on the page.
+	must(t, admin.post("/admin/programs/"+pid+"/two-factor/reset", url.Values{"user": {coordID}}), http.StatusConflict)
+}
+
+func mustUserID(t *testing.T, e *apptest.Env, token string) string {
+	t.Helper()
+	return e.Must(http.StatusOK, "GET", "/api/v1/me", token, nil).Str("id")
 }
