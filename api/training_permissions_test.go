@@ -75,7 +75,12 @@ func trainingRows() []row {
 			id, _ := trMatrixTrack(w)
 			return "/api/v1/tracks/" + id + "/enrollments", map[string]any{"makerId": w.makerID}
 		}},
-		{method: "POST", route: "/api/v1/tracks/:id/sessions", allow: staffOfA(), setup: track("/sessions", map[string]any{"topic": "Counting practice", "present": []string{}})},
+		{method: "POST", route: "/api/v1/tracks/:id/sessions", allow: staffOfA(), setup: func(t *testing.T, w *world, role string) (string, any) {
+			// A class needs somebody ticked: the maker, enrolled in the new track.
+			id, _ := trMatrixTrack(w)
+			w.e.Must(http.StatusCreated, "POST", "/api/v1/tracks/"+id+"/enrollments", w.tokens["coordinator"], map[string]any{"makerId": w.makerID})
+			return "/api/v1/tracks/" + id + "/sessions", map[string]any{"topic": "Counting practice", "present": []string{w.makerID}}
+		}},
 		{method: "GET", route: "/api/v1/tracks/:id/sessions", allow: staffOfA(), setup: track("/sessions", nil)},
 
 		{method: "GET", route: "/api/v1/enrollments/:id", allow: ownerAndStaff, setup: enrolment("", false, nil)},
