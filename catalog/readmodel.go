@@ -249,7 +249,10 @@ type readModel struct {
 	makers   map[string]programs.Maker
 	progs    map[string]programs.Program
 	faces    map[string]face // the public faces the current snapshot was built with
-	fees     func() FeeConfig
+	// directory is the programs' public faces by name, replaced whole with the programs, so the
+	// storefront's program filter needs no database round trip.
+	directory atomic.Pointer[[]programs.PublicProgram]
+	fees      func() FeeConfig
 	now      func() time.Time
 }
 
@@ -366,9 +369,23 @@ func (rm *readModel) setDirectoryLocked(makers []programs.Maker, progs []program
 		rm.makers[m.ID] = m
 	}
 	rm.progs = make(map[string]programs.Program, len(progs))
+	dir := make([]programs.PublicProgram, 0, len(progs))
 	for _, p := range progs {
 		rm.progs[p.ID] = p
+		dir = append(dir, p.Public())
 	}
+	slices.SortFunc(dir, func(a, b programs.PublicProgram) int {
+		return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.ID, b.ID))
+	})
+	rm.directory.Store(&dir)
+}
+
+// programDirectory is every program's public face, by name.
+func (rm *readModel) programDirectory() []programs.PublicProgram {
+	if d := rm.directory.Load(); d != nil {
+		return *d
+	}
+	return []programs.PublicProgram{}
 }
 
 // computeFaces works out every maker's public face at now.

@@ -3,6 +3,8 @@ package catalog
 import (
 	"context"
 	"slices"
+
+	"github.com/fairhands/marketplace/programs"
 )
 
 // Search returns a page of published products.
@@ -94,3 +96,8 @@ func (s *Service) MakerPublicProducts(ctx context.Context, publicID string) []Pu
 	}
 	return out
 }
+
+// ProgramDirectory lists every program's public face (name and city), by name, from the read
+// model: the storefront's program filter, served without a database round trip, and as fresh as
+// the read model's makers and programs (DefaultPollInterval).
+func (s *Service) ProgramDirectory() []programs.PublicProgram { return s.rm.programDirectory() }

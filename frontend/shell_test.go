@@ -62,3 +62,18 @@ func TestPanickingPageGetsTheSitesErrorPage(t *testing.T) {
 		t.Fatalf("content type %q", ct)
 	}
 }
+
+// The shop's program filter comes from the catalog's read model, not the database, and a new
+// program is in it at once.
+func TestShopProgramFilterFromTheReadModel(t *testing.T) {
+	e := apptest.New(t)
+	e.Program("Kolkata Jewellery Workshop")
+	w := newWeb(t, e)
+	must(t, w.get("/products"), http.StatusOK, "Kolkata Jewellery Workshop")
+	e.Program("Darjeeling Weaving Collective")
+	dir := e.App.Catalog.ProgramDirectory()
+	if len(dir) != 2 || dir[0].Name != "Darjeeling Weaving Collective" {
+		t.Fatalf("directory %+v, want both programs by name", dir)
+	}
+	must(t, w.get("/products"), http.StatusOK, "Darjeeling Weaving Collective", "Kolkata Jewellery Workshop")
+}

@@ -206,12 +206,7 @@ func (s *Site) products(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	dir, err := s.Programs.Directory(ctx)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	d := shopData{Page: res, Items: s.cards(l, res.Items), Categories: cats, Programs: dir, Prices: priceRanges,
+	d := shopData{Page: res, Items: s.cards(l, res.Items), Categories: cats, Programs: s.Catalog.ProgramDirectory(), Prices: priceRanges,
 		Sorts: []string{catalog.SortRelevance, catalog.SortNewest, catalog.SortPriceAsc, catalog.SortPriceDesc}, Q: q}
 	for _, r := range priceRanges {
 		if r.Min == q.MinPrice && r.Max == q.MaxPrice {

@@ -108,6 +108,11 @@ func (s *Service) CreateProgram(ctx context.Context, actor accounts.Actor, in Cr
 	if err := s.Audit.Record(ctx, actor, "program.create", "program", p.ID, p.ID, p.Name); err != nil {
 		return Program{}, err
 	}
+	// The shop's program filter shows it at once on this instance (the others within the read
+	// model's poll).
+	if err := s.storefront.InvalidateProgram(ctx, p.ID); err != nil {
+		return Program{}, fmt.Errorf("show the new program: %w", err)
+	}
 	return p, nil
 }
 
