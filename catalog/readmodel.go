@@ -253,7 +253,7 @@ type readModel struct {
 	// storefront's program filter needs no database round trip.
 	directory atomic.Pointer[[]programs.PublicProgram]
 	fees      func() FeeConfig
-	now      func() time.Time
+	now       func() time.Time
 }
 
 // face is what a maker's products show of them, under the consents in force.
