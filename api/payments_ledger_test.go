@@ -256,7 +256,12 @@ func TestPaymentsImpactAggregates(t *testing.T) {
 	if err != nil || makers[w.pA] != 1 || makers[w.pB] != 1 {
 		t.Fatalf("makers by program %v (%v)", makers, err)
 	}
-	earned, err := w.e.App.Payments.EarnedByMaker(ctx, []string{w.mA, w.mB, "nobody"})
+	// What training's report reads: the ledger's own reader, built before the payments service.
+	reader, err := payments.NewEarningsReader(ctx, w.e.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	earned, err := reader.EarnedByMaker(ctx, []string{w.mA, w.mB, "nobody"})
 	if err != nil || earned[w.mA] != 2*shareA || earned[w.mB] != shareB || earned["nobody"] != 0 {
 		t.Fatalf("earned by maker %v (%v)", earned, err)
 	}

@@ -319,12 +319,7 @@ func (s *Site) impact(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	dir, err := s.Programs.Directory(ctx)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	sort.Slice(dir, func(i, j int) bool { return dir[i].Name < dir[j].Name })
+	dir := s.Catalog.ProgramDirectory() // by name, from the read model: no database round trip
 	total := impactRow{}
 	totalWages := map[string]int64{}
 	var rows []impactRow

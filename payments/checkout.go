@@ -42,11 +42,15 @@ func (s *Service) Checkout(ctx context.Context, actor accounts.Actor, in Checkou
 	if err != nil {
 		return CheckoutResult{}, err
 	}
-	if err := s.releaseCart(ctx, in.CartID, actor); err != nil {
+	client := clientKey(actor.IP)
+	unpaid, err := s.unpaidOf(ctx, in.CartID, client, in.Email)
+	if err != nil {
 		return CheckoutResult{}, err
 	}
-	client := clientKey(actor.IP)
-	if err := s.checkHoldLimits(ctx, items, client, in.Email); err != nil {
+	if unpaid, err = s.releaseCart(ctx, in.CartID, unpaid, actor); err != nil {
+		return CheckoutResult{}, err
+	}
+	if err := s.checkHoldLimits(items, unpaid); err != nil {
 		return CheckoutResult{}, err
 	}
 	id := randid.New()

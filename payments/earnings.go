@@ -260,12 +260,6 @@ func NewEarningsReader(ctx context.Context, db *store.DB) (*EarningsReader, erro
 }
 
 // EarnedByMaker sums the wages credited to each of the given makers (minor units of their
-// program's currency), reversed earnings excluded, for training reports.
-func (s *Service) EarnedByMaker(ctx context.Context, makerIDs []string) (map[string]int64, error) {
-	return (&EarningsReader{ledger: s.ledger}).EarnedByMaker(ctx, makerIDs)
-}
-
-// EarnedByMaker sums the wages credited to each of the given makers (minor units of their
 // program's currency), reversed earnings excluded.
 func (s *EarningsReader) EarnedByMaker(ctx context.Context, makerIDs []string) (map[string]int64, error) {
 	out := make(map[string]int64, len(makerIDs))

@@ -22,10 +22,25 @@ func clientKey(ip string) string {
 	return hex.EncodeToString(sum[:12])
 }
 
+// unpaidOf lists, in one query (on the embedded store every query but one by _id reads the
+// whole collection), the unpaid orders of a cart, a client or an e-mail.
+func (s *Service) unpaidOf(ctx context.Context, cartID, client, email string) ([]Order, error) {
+	var or []bson.M
+	for k, v := range map[string]string{"cartId": cartID, "clientKey": client, "email": email} {
+		if v != "" {
+			or = append(or, bson.M{k: v})
+		}
+	}
+	if len(or) == 0 {
+		return nil, nil
+	}
+	return s.orders.list(ctx, bson.M{"status": StatusPendingPayment, "$or": or})
+}
+
 // checkHoldLimits refuses a checkout that would hold more than one checkout, one client or one
-// e-mail may: MaxUnitsPerProduct of a product and MaxUnitsPerCheckout in all, counting the
-// holder's other unpaid orders.
-func (s *Service) checkHoldLimits(ctx context.Context, items []Item, client, email string) error {
+// e-mail may: MaxUnitsPerProduct of a product and MaxUnitsPerCheckout in all, counting held,
+// the holder's other unpaid orders.
+func (s *Service) checkHoldLimits(items []Item, held []Order) error {
 	total := 0
 	for i, it := range items {
 		if it.Quantity > MaxUnitsPerProduct {
@@ -39,20 +54,6 @@ func (s *Service) checkHoldLimits(ctx context.Context, items []Item, client, ema
 		return &fault.Error{Kind: fault.Unprocessable, Code: "too_many_units",
 			Message: fmt.Sprintf("at most %d items can be bought at once: for more, write to the workshop", MaxUnitsPerCheckout),
 			Details: map[string]any{"max": MaxUnitsPerCheckout}}
-	}
-	var or []bson.M
-	if client != "" {
-		or = append(or, bson.M{"clientKey": client})
-	}
-	if email != "" {
-		or = append(or, bson.M{"email": email})
-	}
-	if len(or) == 0 {
-		return nil
-	}
-	held, err := s.orders.list(ctx, bson.M{"status": StatusPendingPayment, "$or": or})
-	if err != nil {
-		return err
 	}
 	scale := s.cfg.HoldLimitScale
 	if scale <= 0 {
@@ -80,18 +81,14 @@ func (s *Service) checkHoldLimits(ctx context.Context, items []Item, client, ema
 }
 
 // releaseCart lets go of the unpaid orders earlier checkouts of the same cart left behind (the
-// buyer backed out of paying and is trying again). An order whose payment may still arrive is
-// kept: one paid or clearing at Stripe, or one whose Checkout Session Stripe would not expire.
-func (s *Service) releaseCart(ctx context.Context, cartID string, actor accounts.Actor) error {
-	if cartID == "" {
-		return nil
-	}
-	earlier, err := s.orders.list(ctx, bson.M{"status": StatusPendingPayment, "cartId": cartID})
-	if err != nil {
-		return err
-	}
-	for _, o := range earlier {
-		if o.AwaitingAsync {
+// buyer backed out of paying and is trying again) and returns the unpaid orders still holding
+// goods. An order of the cart whose payment may still arrive is kept: one clearing at Stripe,
+// or one whose Checkout Session Stripe would not expire.
+func (s *Service) releaseCart(ctx context.Context, cartID string, unpaid []Order, actor accounts.Actor) ([]Order, error) {
+	var still []Order
+	for _, o := range unpaid {
+		if cartID == "" || o.CartID != cartID || o.AwaitingAsync {
+			still = append(still, o)
 			continue
 		}
 		if o.StripeSessionID != "" && s.stripe != nil {
@@ -99,12 +96,13 @@ func (s *Service) releaseCart(ctx context.Context, cartID string, actor accounts
 			err := s.stripe.expireSession(cctx, o.StripeSessionID)
 			cancel()
 			if err != nil {
-				continue // paid, or Stripe is not answering: the reservation sweep settles it
+				still = append(still, o) // paid, or Stripe is not answering: the reservation sweep settles it
+				continue
 			}
 		}
 		if _, err := s.cancelUnpaid(ctx, o, "the same cart was checked out again", actor); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return still, nil
 }
