@@ -279,7 +279,7 @@ func TestNoSQLInjectionPathParams(t *testing.T) {
 var noBodyRoutes = []string{
 	"POST /api/v1/auth/logout", "POST /api/v1/auth/logout-all",
 	"DELETE /api/v1/products/:id", "DELETE /api/v1/products/:id/images/:imageId", "POST /api/v1/products/:id/submit",
-	"POST /api/v1/orders/:id/deliver",
+	"POST /api/v1/orders/:id/deliver", "POST /api/v1/fulfilments/:id/deliver",
 	"POST /api/v1/makers/:id/stripe/onboarding", "POST /api/v1/programs/:id/stripe/onboarding",
 	"POST /api/v1/makers/:id/invite/revoke", "POST /api/v1/account/two-factor/setup",
 }

@@ -58,7 +58,7 @@ func (s *Server) stripeWebhook(c *gin.Context) {
 }
 
 // orderStatuses are the values ?status= may take on the order list.
-var orderStatuses = []string{payments.StatusPendingPayment, payments.StatusPaid, payments.StatusShipped,
+var orderStatuses = []string{payments.StatusPendingPayment, payments.StatusPaid, payments.StatusPartlyShipped, payments.StatusShipped,
 	payments.StatusDelivered, payments.StatusCancelled, payments.StatusRefunded}
 
 // Paging of the order list.

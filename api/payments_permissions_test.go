@@ -25,7 +25,19 @@ func paymentsRows() []row {
 			return "/api/v1/orders/" + id + suffix, body
 		}
 	}
+	pkg := func(suffix string, body any) func(*testing.T, *world, string) (string, any) {
+		return func(t *testing.T, w *world, role string) (string, any) {
+			id, _ := matrixOrder(t, w, true)
+			return "/api/v1/fulfilments/" + id + "-1" + suffix, body
+		}
+	}
 	return []row{
+		{method: "GET", route: "/api/v1/programs/:id/fulfilments", allow: staffOfA()},
+		{method: "GET", route: "/api/v1/fulfilments/:id", allow: staffOfA(), setup: pkg("", nil)},
+		{method: "POST", route: "/api/v1/fulfilments/:id/send", allow: staffOfA(), setup: pkg("/send", map[string]string{"carrier": "India Post", "trackingNumber": "EE1IN"})},
+		{method: "POST", route: "/api/v1/fulfilments/:id/deliver", allow: staffOfA(), setup: pkg("/deliver", nil)},
+		{method: "POST", route: "/api/v1/fulfilments/:id/cancel", allow: staffOfA(), setup: pkg("/cancel", map[string]string{"reason": "maker ill"})},
+		{method: "POST", route: "/api/v1/fulfilments/:id/refund", allow: staffOfA(), setup: pkg("/refund", map[string]string{"reason": "arrived broken"})},
 		{method: "POST", route: "/api/v1/checkout", allow: everyone, setup: func(t *testing.T, w *world, role string) (string, any) {
 			return "", map[string]any{"items": []any{map[string]any{"productId": matrixSaleProduct(t, w), "quantity": 1}},
 				"email": "guest@test.example", "shippingAddress": address}

@@ -126,4 +126,5 @@ func (s *Server) routes(g *gin.RouterGroup) {
 	s.catalogRoutes(g)
 	s.trainingRoutes(g)
 	s.paymentsRoutes(g)
+	s.fulfilmentRoutes(g)
 }

@@ -54,13 +54,17 @@ func (s *Service) Checkout(ctx context.Context, actor accounts.Actor, in Checkou
 		return CheckoutResult{}, err
 	}
 	id := randid.New()
+	packages, err := s.quoteShipping(ctx, splitFulfilments(id, items), items, in.ShippingAddress.Country)
+	if err != nil {
+		return CheckoutResult{}, err
+	}
 	if err := s.reserve(ctx, id, items); err != nil {
 		return CheckoutResult{}, err
 	}
 	now := s.now()
 	token := accounts.NewToken()
 	o := Order{ID: id, TokenHash: accounts.HashToken(token), BuyerID: actor.UserID, Email: in.Email,
-		ShippingAddress: in.ShippingAddress, Items: items, Currency: currency, Status: StatusPendingPayment,
+		ShippingAddress: in.ShippingAddress, Items: items, Fulfilments: packages, Currency: currency, Status: StatusPendingPayment,
 		CartID: in.CartID, ClientKey: client,
 		Channel: ChannelOnline, CreatedAt: now, ExpiresAt: now.Add(ReservationTTL), StockHeld: true}
 	o.fillTotals()
@@ -101,7 +105,8 @@ func (s *Service) Checkout(ctx context.Context, actor accounts.Actor, in Checkou
 
 // fillTotals sets the order's total and its program and maker lists from its items.
 func (o *Order) fillTotals() {
-	o.Total = 0
+	o.Total = o.shippingTotal()
+	o.Shipping = o.Total
 	o.ProgramIDs, o.MakerIDs = []string{}, []string{}
 	for _, it := range o.Items {
 		o.Total += it.Total

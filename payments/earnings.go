@@ -61,6 +61,9 @@ func (s *Service) earnings(ctx context.Context, m programs.Maker) (Earnings, err
 		switch e.Status {
 		case EntryPending, EntryTransferring, EntryFrozen:
 			out.Balance.Pending += e.Amount
+		case EntryAwaitingDispatch:
+			out.Balance.Pending += e.Amount
+			out.Balance.AwaitingDispatch += e.Amount
 		case EntryTransferred, EntryCollected:
 			out.Balance.Transferred += e.Amount
 		}
@@ -114,6 +117,18 @@ type PayoutReport struct {
 	To        time.Time   `json:"to,omitzero"`
 	Makers    []PayoutRow `json:"makers"`
 	Totals    PayoutRow   `json:"totals"`
+	// Program is the program's own account over the range: shipping charged to buyers, and
+	// refunds of goods already sent, which the program bears (never the maker's wage).
+	Program ProgramAccount `json:"program"`
+}
+
+// ProgramAccount is the program's own lines of the ledger over a range.
+type ProgramAccount struct {
+	Shipping int64 `json:"shipping"`
+	// Refunds is negative: what refunds of sent goods cost the program.
+	Refunds int64 `json:"refunds"`
+	// RefundCount is how many refunded lines (items or shipping) it bore.
+	RefundCount int `json:"refundCount"`
 }
 
 // Payouts totals each maker's wages of a program over [from, to) (zero times leave the range
@@ -173,7 +188,7 @@ func (s *Service) Payouts(ctx context.Context, actor accounts.Actor, programID s
 		r := row(e.MakerID)
 		r.Sales++
 		switch e.Status {
-		case EntryPending, EntryTransferring, EntryFrozen:
+		case EntryPending, EntryTransferring, EntryFrozen, EntryAwaitingDispatch:
 			r.Pending += e.Amount
 			r.Earned += e.Amount
 		case EntryTransferred, EntryCollected:
@@ -203,6 +218,25 @@ func (s *Service) Payouts(ctx context.Context, actor accounts.Actor, programID s
 		rep.Totals.Transferred += r.Transferred
 		rep.Totals.Reversed += r.Reversed
 		rep.Totals.Disbursed += r.Disbursed
+	}
+	pf := bson.M{"programId": programID, "kind": bson.M{"$in": []string{KindShipping, KindProgramRefund}}}
+	if len(created) > 0 {
+		pf["createdAt"] = created
+	}
+	own, err := s.ledger.list(ctx, pf)
+	if err != nil {
+		return PayoutReport{}, err
+	}
+	for _, e := range own {
+		if e.Currency != prog.Currency {
+			continue
+		}
+		if e.Kind == KindShipping {
+			rep.Program.Shipping += e.Amount
+		} else {
+			rep.Program.Refunds += e.Amount
+			rep.Program.RefundCount++
+		}
 	}
 	if err := s.audit.Record(ctx, actor, "payouts.export", "program", programID, programID, ""); err != nil {
 		return PayoutReport{}, err

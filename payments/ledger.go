@@ -11,6 +11,12 @@ const (
 	KindEarning = "earning"
 	// KindReversal takes an earning back after a refund or a lost dispute (negative amount).
 	KindReversal = "reversal"
+	// KindShipping records a package's shipping charge: the program's money, not a wage.
+	KindShipping = "shipping"
+	// KindProgramRefund charges the program for a refund of goods already sent (lost, damaged,
+	// returned): the maker did the work and keeps her wage; the program's share bears it
+	// (negative amount).
+	KindProgramRefund = "program_refund"
 )
 
 // Ledger entry statuses. An earning is pending until its payee is ready and its hold has passed,
@@ -27,6 +33,12 @@ const (
 	EntryFrozen       = "frozen"
 	EntryReversing    = "reversing"
 	EntryReversed     = "reversed"
+	// EntryAwaitingDispatch is an online sale's earning before its package is sent: a wage is
+	// payable once the work left the workshop (plus the program's hold), never before.
+	EntryAwaitingDispatch = "awaiting_dispatch"
+	// EntryRecorded is a line of the program's own account (shipping, refunds charged to it):
+	// no worker moves it.
+	EntryRecorded = "recorded"
 )
 
 // Settlement says how an earning's money reaches its payee.
@@ -88,9 +100,11 @@ func reversalKey(e Entry) string { return "fh-reversal-" + e.ID }
 // Balance sums a maker's earnings by where the money is.
 type Balance struct {
 	Currency string `json:"currency"`
-	// Pending is credited but not yet with the payee (waiting for onboarding, the hold period,
-	// a dispute, or the transfer worker).
+	// Pending is credited but not yet with the payee (waiting for sending, onboarding, the hold
+	// period, a dispute, or the transfer worker).
 	Pending int64 `json:"pending"`
+	// AwaitingDispatch is the part of Pending whose package was not sent yet.
+	AwaitingDispatch int64 `json:"awaitingDispatch"`
 	// Transferred reached the payee: the maker's account, or the program's as paying agent
 	// (including cash the program took at an offline sale).
 	Transferred int64 `json:"transferred"`

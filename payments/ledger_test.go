@@ -34,6 +34,14 @@ func TestLedgerTransfersEachEarningOnce(t *testing.T) {
 		t.Fatalf("item of program B pays %s %s", o.Items[1].PayeeType, o.Items[1].PayeeID)
 	}
 	w.mustDeliver(w.completed(o, "ch_"+o.ID))
+	// Nothing is payable before the packages are sent.
+	if st := w.process(); st.Transferred != 0 || st.Waiting != 0 {
+		t.Fatalf("pass before sending: %+v", st)
+	}
+	if e := w.mustEntry(earningID(o.ID, 0)); e.Status != payments.EntryAwaitingDispatch {
+		t.Fatalf("earning before sending: %s", e.Status)
+	}
+	w.mustSend(o.ID)
 
 	// Neither payee can receive payouts yet: the earnings wait, and are looked at again later.
 	st := w.process()
@@ -191,7 +199,7 @@ func TestLedgerHoldPeriod(t *testing.T) {
 	w.mustOnboard(w.makerA, true)
 	o := w.mustPay(w.mustProduct(w.makerA, 5))
 	e := w.mustEntry(earningID(o.ID, 0))
-	if want := w.order(o.ID).PaidAt.AddDate(0, 0, 7); !e.AvailableAt.Equal(want) {
+	if want := w.order(o.ID).Fulfilments[0].SentAt.AddDate(0, 0, 7); !e.AvailableAt.Equal(want) {
 		t.Fatalf("available at %s, want %s", e.AvailableAt, want)
 	}
 	if st := w.process(); st.Transferred != 0 || len(w.transfersFor(o.ID)) != 0 {
@@ -384,8 +392,8 @@ func TestDisputes(t *testing.T) {
 		}
 	})
 
-	t.Run("lost before the wage went", func(t *testing.T) {
-		o := w.mustPay(p)
+	t.Run("lost before the package went", func(t *testing.T) {
+		o := w.mustPayUnsent(p)
 		w.mustDeliver(w.event("charge.dispute.created", dispute(o, "needs_response")))
 		w.mustDeliver(w.event("charge.dispute.closed", dispute(o, "lost")))
 		got := w.order(o.ID)
@@ -412,9 +420,13 @@ func TestDisputes(t *testing.T) {
 		w.mustDeliver(w.event("charge.dispute.closed", dispute(o, "lost")))
 		w.process()
 		w.process()
+		// The goods were made and sent: the maker keeps her wage, and the program bears the loss.
 		rv := w.sm.Requests("POST", "/v1/transfers/"+earn.TransferID+"/reversals")
-		if len(rv) != 1 || rv[0].Form.Get("amount") != itoa(earn.Amount) || w.mustEntry(earn.ID).Status != payments.EntryReversed {
+		if len(rv) != 0 || w.mustEntry(earn.ID).Status != payments.EntryTransferred {
 			t.Fatalf("reversals %+v, earning %s", rv, w.mustEntry(earn.ID).Status)
+		}
+		if c := w.mustEntry(o.ID + ":0:" + payments.KindProgramRefund); c.Amount != -o.Items[0].Total || c.ProgramID != w.progA {
+			t.Fatalf("the program's charge: %+v", c)
 		}
 	})
 
@@ -423,8 +435,13 @@ func TestDisputes(t *testing.T) {
 		w.mustDeliver(w.event("checkout.session.completed", w.session(o, "unpaid", "")))
 		w.mustDeliver(w.event("charge.dispute.created", dispute(o, "needs_response")))
 		w.mustDeliver(w.event("checkout.session.async_payment_succeeded", w.session(o, "paid", "ch_"+o.ID)))
-		if got, e := w.order(o.ID), w.mustEntry(earningID(o.ID, 0)); got.Status != payments.StatusPaid || e.Status != payments.EntryFrozen {
+		if got, e := w.order(o.ID), w.mustEntry(earningID(o.ID, 0)); got.Status != payments.StatusPaid || e.Status != payments.EntryAwaitingDispatch {
 			t.Fatalf("paid during a dispute: %s, earning %s", got.Status, e.Status)
+		}
+		// Sent while the dispute is open: the wage stays frozen, not payable.
+		w.mustSend(o.ID)
+		if e := w.mustEntry(earningID(o.ID, 0)); e.Status != payments.EntryFrozen {
+			t.Fatalf("sent during a dispute: earning %s", e.Status)
 		}
 		w.process()
 		if len(w.transfersFor(o.ID)) != 0 {
@@ -437,7 +454,7 @@ func TestDisputes(t *testing.T) {
 func TestEarningsViewListsEveryEntry(t *testing.T) {
 	w := newWorld(t)
 	p := w.mustProduct(w.makerA, 5)
-	o1 := w.mustPay(p)
+	o1 := w.mustPayUnsent(p)
 	o2 := w.mustPay(p)
 	if _, err := w.svc.Refund(w.ctx, w.coordA, o1.ID, payments.RefundInput{}); err != nil {
 		t.Fatal(err)

@@ -36,6 +36,12 @@ func (s *Service) OfflineSale(ctx context.Context, actor accounts.Actor, program
 	o := Order{ID: id, StockHeld: true, TokenHash: accounts.HashToken(accounts.NewToken()), Items: items, Currency: currency,
 		Status: StatusDelivered, Channel: ChannelOffline, PaymentMethod: in.PaymentMethod, CreatedBy: actor.UserID,
 		CreatedAt: now, PaidAt: now, DeliveredAt: now}
+	// Handed over on the spot: one package, delivered.
+	o.Fulfilments = splitFulfilments(id, items)
+	for k := range o.Fulfilments {
+		f := &o.Fulfilments[k]
+		f.Status, f.SentAt, f.DeliveredAt, f.DueBy, f.DispatchDays = FulfilDelivered, now, now, now, 0
+	}
 	o.fillTotals()
 	o.AmountPaid = o.Total
 	if err := s.orders.insert(ctx, o); err != nil {

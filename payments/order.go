@@ -4,8 +4,9 @@ import (
 	"time"
 )
 
-// Order statuses: pending_payment → paid → shipped → delivered, or cancelled, or refunded
-// (a whole refund; a refund of some items marks those items and keeps the order's status).
+// Order statuses: pending_payment → paid → (partly_shipped →) shipped → delivered, or
+// cancelled, or refunded (a whole refund; a refund of some items marks those items and keeps
+// the order's status). Once paid, the status follows the packages (derivedStatus).
 const (
 	StatusPendingPayment = "pending_payment"
 	StatusPaid           = "paid"
@@ -65,6 +66,10 @@ type Item struct {
 	HoldDays   int       `bson:"holdDays" json:"holdDays"`
 	RefundedAt time.Time `bson:"refundedAt,omitempty" json:"refundedAt,omitzero"`
 	RefundID   string    `bson:"refundId,omitempty" json:"refundId,omitempty"`
+	// MadeToOrder items take no stock; DispatchDays is how long the program needs before it
+	// sends the item (its lead time, or the program's processing days).
+	MadeToOrder  bool `bson:"madeToOrder,omitempty" json:"madeToOrder,omitempty"`
+	DispatchDays int  `bson:"dispatchDays,omitempty" json:"dispatchDays,omitempty"`
 }
 
 // Refunded reports whether the item was refunded.
@@ -80,11 +85,15 @@ type Order struct {
 	Email           string   `bson:"email,omitempty" json:"email,omitempty"`
 	ShippingAddress *Address `bson:"shippingAddress,omitempty" json:"shippingAddress,omitempty"`
 	Items           []Item   `bson:"items" json:"items"`
-	Total           int64    `bson:"total" json:"total"`
-	Currency        string   `bson:"currency" json:"currency"`
-	Status          string   `bson:"status" json:"status"`
-	Channel         string   `bson:"channel" json:"channel"`
-	PaymentMethod   string   `bson:"paymentMethod,omitempty" json:"paymentMethod,omitempty"`
+	// Fulfilments are the packages: one per program, each sent on its own.
+	Fulfilments []Fulfilment `bson:"fulfilments,omitempty" json:"fulfilments"`
+	// Shipping is the shipping charged across the packages; Total is the items plus shipping.
+	Shipping      int64  `bson:"shipping,omitempty" json:"shipping"`
+	Total         int64  `bson:"total" json:"total"`
+	Currency      string `bson:"currency" json:"currency"`
+	Status        string `bson:"status" json:"status"`
+	Channel       string `bson:"channel" json:"channel"`
+	PaymentMethod string `bson:"paymentMethod,omitempty" json:"paymentMethod,omitempty"`
 	// ProgramIDs and MakerIDs list the programs and makers of the items, for scope queries.
 	ProgramIDs []string `bson:"programIds" json:"programIds"`
 	MakerIDs   []string `bson:"makerIds" json:"makerIds"`
@@ -110,7 +119,10 @@ type Order struct {
 	Carrier        string       `bson:"carrier,omitempty" json:"carrier,omitempty"`
 	CancelReason   string       `bson:"cancelReason,omitempty" json:"cancelReason,omitempty"`
 	CreatedBy      string       `bson:"createdBy,omitempty" json:"createdBy,omitempty"`
-	Rev            int64        `bson:"rev" json:"-"`
+	// ReleasePending marks an order whose sent packages' wages are being made payable; the
+	// ledger worker finishes a release a crash cut short.
+	ReleasePending bool  `bson:"releasePending,omitempty" json:"-"`
+	Rev            int64 `bson:"rev" json:"-"`
 
 	CreatedAt time.Time `bson:"createdAt" json:"createdAt"`
 	ExpiresAt time.Time `bson:"expiresAt,omitempty" json:"expiresAt,omitzero"`
@@ -138,7 +150,7 @@ type PaymentFlag struct {
 // paidOrLater reports whether money was received for the order (whatever happened after).
 func (o Order) paidOrLater() bool {
 	switch o.Status {
-	case StatusPaid, StatusShipped, StatusDelivered, StatusRefunded:
+	case StatusPaid, StatusPartlyShipped, StatusShipped, StatusDelivered, StatusRefunded:
 		return true
 	}
 	return o.Status == StatusCancelled && !o.PaidAt.IsZero()
@@ -153,7 +165,7 @@ func (o Order) unallocatedRefund() int64 {
 			items += it.Total
 		}
 	}
-	return max(o.AmountRefunded-items, 0)
+	return max(o.AmountRefunded-items-o.refundedShipping(), 0)
 }
 
 // ItemInput is one line of a cart.
@@ -221,29 +233,33 @@ type BuyerItem struct {
 	UnitPrice int64  `json:"unitPrice"`
 	Total     int64  `json:"total"`
 	// MakerWage is what of this line reaches the maker: the same figure the product page shows.
-	MakerWage int64 `json:"makerWage"`
-	Refunded  bool  `json:"refunded"`
+	MakerWage   int64 `json:"makerWage"`
+	Refunded    bool  `json:"refunded"`
+	MadeToOrder bool  `json:"madeToOrder,omitempty"`
 }
 
 // BuyerView is an order as its buyer (or the holder of its link) sees it: no maker's private
 // data, no payee or Stripe details.
 type BuyerView struct {
-	ID              string      `json:"id"`
-	Status          string      `json:"status"`
-	Items           []BuyerItem `json:"items"`
-	Total           int64       `json:"total"`
-	Currency        string      `json:"currency"`
-	AmountRefunded  int64       `json:"amountRefunded"`
-	Email           string      `json:"email,omitempty"`
-	ShippingAddress *Address    `json:"shippingAddress,omitempty"`
-	TrackingNumber  string      `json:"trackingNumber,omitempty"`
-	Carrier         string      `json:"carrier,omitempty"`
-	CreatedAt       time.Time   `json:"createdAt"`
-	PaidAt          time.Time   `json:"paidAt,omitzero"`
-	ShippedAt       time.Time   `json:"shippedAt,omitzero"`
-	DeliveredAt     time.Time   `json:"deliveredAt,omitzero"`
-	CancelledAt     time.Time   `json:"cancelledAt,omitzero"`
-	RefundedAt      time.Time   `json:"refundedAt,omitzero"`
+	ID       string      `json:"id"`
+	Status   string      `json:"status"`
+	Items    []BuyerItem `json:"items"`
+	Total    int64       `json:"total"`
+	Currency string      `json:"currency"`
+	// Shipping is included in Total; Fulfilments are the packages, each sent on its own.
+	Shipping        int64          `json:"shipping"`
+	Fulfilments     []BuyerPackage `json:"fulfilments"`
+	AmountRefunded  int64          `json:"amountRefunded"`
+	Email           string         `json:"email,omitempty"`
+	ShippingAddress *Address       `json:"shippingAddress,omitempty"`
+	TrackingNumber  string         `json:"trackingNumber,omitempty"`
+	Carrier         string         `json:"carrier,omitempty"`
+	CreatedAt       time.Time      `json:"createdAt"`
+	PaidAt          time.Time      `json:"paidAt,omitzero"`
+	ShippedAt       time.Time      `json:"shippedAt,omitzero"`
+	DeliveredAt     time.Time      `json:"deliveredAt,omitzero"`
+	CancelledAt     time.Time      `json:"cancelledAt,omitzero"`
+	RefundedAt      time.Time      `json:"refundedAt,omitzero"`
 }
 
 // BuyerView returns the buyer's view of o.
@@ -251,10 +267,12 @@ func (o Order) BuyerView() BuyerView {
 	v := BuyerView{ID: o.ID, Status: o.Status, Total: o.Total, Currency: o.Currency, AmountRefunded: o.AmountRefunded,
 		Email: o.Email, ShippingAddress: o.ShippingAddress, TrackingNumber: o.TrackingNumber, Carrier: o.Carrier,
 		CreatedAt: o.CreatedAt, PaidAt: o.PaidAt, ShippedAt: o.ShippedAt, DeliveredAt: o.DeliveredAt,
-		CancelledAt: o.CancelledAt, RefundedAt: o.RefundedAt, Items: make([]BuyerItem, 0, len(o.Items))}
+		CancelledAt: o.CancelledAt, RefundedAt: o.RefundedAt, Items: make([]BuyerItem, 0, len(o.Items)),
+		Shipping: o.Shipping, Fulfilments: buyerPackages(o.Packages())}
 	for _, it := range o.Items {
 		v.Items = append(v.Items, BuyerItem{ProductID: it.ProductID, Title: it.Title, Quantity: it.Quantity,
-			UnitPrice: it.UnitPrice, Total: it.Total, MakerWage: it.Shares.Maker, Refunded: it.Refunded()})
+			UnitPrice: it.UnitPrice, Total: it.Total, MakerWage: it.Shares.Maker, Refunded: it.Refunded(),
+			MadeToOrder: it.MadeToOrder})
 	}
 	return v
 }

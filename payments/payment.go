@@ -47,7 +47,12 @@ func (s *Service) completeOrderPayment(ctx context.Context, o Order, pay payment
 	}
 	switch {
 	case o.Status == StatusPendingPayment:
-		set := bson.M{"status": StatusPaid, "paidAt": now, "awaitingAsync": false, "paymentMethod": pay.Method, "amountPaid": pay.Amount}
+		packages := slices.Clone(o.Packages())
+		for k := range packages {
+			packages[k].DueBy = now.Truncate(time.Millisecond).AddDate(0, 0, packages[k].DispatchDays)
+		}
+		set := bson.M{"status": StatusPaid, "paidAt": now, "awaitingAsync": false, "paymentMethod": pay.Method, "amountPaid": pay.Amount,
+			"fulfilments": packages}
 		for k, v := range map[string]string{"stripeSessionId": pay.SessionID, "paymentIntentId": pay.PaymentIntentID, "chargeId": pay.ChargeID} {
 			if v != "" {
 				set[k] = v
@@ -67,6 +72,7 @@ func (s *Service) completeOrderPayment(ctx context.Context, o Order, pay payment
 		if ok {
 			// What the transition wrote, without reading the order again.
 			o.Status, o.PaidAt, o.AwaitingAsync, o.PaymentMethod, o.AmountPaid = StatusPaid, now, false, pay.Method, pay.Amount
+			o.Fulfilments = packages
 			o.PaidAt = o.PaidAt.Truncate(time.Millisecond) // as stored
 			for _, f := range []struct {
 				to *string
@@ -171,17 +177,36 @@ func (s *Service) paidAfterCancel(ctx context.Context, o Order, pay payment, act
 
 // creditEarnings credits each paid item's maker wage to the maker's ledger. The entry's id is
 // its natural key, so a second call (a repeated event, a resumed crash) inserts nothing.
+//
+// An online sale's wage is payable when its package is sent (pay on dispatch): until then the
+// earning awaits dispatch, and sending releases it with the hold counted from that day. An
+// offline sale's wage is handed over on the spot. Each package's shipping is recorded as the
+// program's own line.
 func (s *Service) creditEarnings(ctx context.Context, o Order, settlement, status string, actor accounts.Actor) error {
 	now := s.now()
+	fs := o.Packages()
 	for i, it := range o.Items {
 		if it.Refunded() || it.Shares.Maker <= 0 {
 			continue
 		}
+		st, avail, next := status, o.PaidAt.AddDate(0, 0, it.HoldDays), o.PaidAt
+		if settlement == SettleStripe {
+			if k := packageOf(fs, i); k >= 0 && fs[k].Sent() && !fs[k].SentAt.IsZero() {
+				avail = fs[k].SentAt.AddDate(0, 0, it.HoldDays)
+			} else {
+				// Frozen or not, nothing is payable before sending; a dispute still open when
+				// it is sent freezes it then (releaseEarnings).
+				st = EntryAwaitingDispatch
+				if k >= 0 && !fs[k].DueBy.IsZero() {
+					avail = fs[k].DueBy.AddDate(0, 0, it.HoldDays) // an estimate, shown to the maker
+				}
+			}
+		}
 		e := Entry{ID: entryID(o.ID, i, KindEarning), Kind: KindEarning, OrderID: o.ID, ItemIndex: i,
 			ProductID: it.ProductID, MakerID: it.MakerID, ProgramID: it.ProgramID,
 			PayeeType: it.PayeeType, PayeeID: it.PayeeID, Amount: it.Shares.Maker, Currency: o.Currency,
-			Status: status, Settlement: settlement, AvailableAt: o.PaidAt.AddDate(0, 0, it.HoldDays),
-			ChargeID: o.ChargeID, NextAttemptAt: o.PaidAt, CreatedAt: now}
+			Status: st, Settlement: settlement, AvailableAt: avail,
+			ChargeID: o.ChargeID, NextAttemptAt: next, CreatedAt: now}
 		inserted, err := s.ledger.insert(ctx, e)
 		if err != nil {
 			return err
@@ -189,6 +214,17 @@ func (s *Service) creditEarnings(ctx context.Context, o Order, settlement, statu
 		if inserted {
 			s.record(ctx, actor, "ledger.credit", "ledger_entry", e.ID, e.ProgramID,
 				fmt.Sprintf("maker %s earns %d %s (%s)", e.MakerID, e.Amount, e.Currency, e.Status))
+		}
+	}
+	for _, f := range fs {
+		if f.Shipping <= 0 {
+			continue
+		}
+		e := Entry{ID: fmt.Sprintf("%s:%s", f.ID, KindShipping), Kind: KindShipping, OrderID: o.ID, ItemIndex: -1,
+			ProgramID: f.ProgramID, PayeeType: PayeeProgram, PayeeID: f.ProgramID, Amount: f.Shipping, Currency: o.Currency,
+			Status: EntryRecorded, Settlement: settlement, AvailableAt: o.PaidAt, NextAttemptAt: o.PaidAt, CreatedAt: now}
+		if _, err := s.ledger.insert(ctx, e); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/fairhands/marketplace/accounts"
@@ -35,6 +36,7 @@ import (
 var (
 	ErrOrderNotFound = fault.New(fault.NotFound, "not_found", "order not found")
 	ErrMixedCurrency = fault.New(fault.Invalid, "mixed_currency", "all items of one order must be in the same currency: check out each currency separately")
+	ErrNoShipping    = fault.New(fault.Invalid, "no_shipping", "a workshop in your cart does not ship to this address")
 	ErrStripeOff     = fault.New(fault.Unavailable, "stripe_not_configured", "Stripe is not configured (STRIPE_SECRET_KEY is empty), so payouts cannot be set up; checkout runs on the test-payment page")
 	ErrStripeDown    = fault.New(fault.Unavailable, "payment_provider_unavailable", "the payment provider did not answer: please try again in a minute")
 	errRetryLater    = fault.New(fault.Conflict, "retry_later", "this event depends on another that has not arrived yet; Stripe will deliver it again")
@@ -140,6 +142,9 @@ type Service struct {
 
 	wake     chan struct{}
 	workerID string
+	// lastReleaseSweep is when the ledger worker last looked for sent packages whose wages a
+	// crash left unreleased (unix nanoseconds).
+	lastReleaseSweep atomic.Int64
 }
 
 // New opens the payments stores (creating their indexes) and, with a secret key, the Stripe client.

@@ -411,13 +411,13 @@ func (s *Service) onChargeRefunded(ctx context.Context, c chargeObject) error {
 		if !ok {
 			continue
 		}
-		if _, err := s.refundItems(ctx, o.ID, idx, r.ID, false, "", stripeActor); err != nil {
+		if _, err := s.refundItems(ctx, o.ID, idx, refundReq{refundID: r.ID}, stripeActor); err != nil {
 			return err
 		}
 		allocated = true
 	}
 	if c.Refunded {
-		if _, err := s.refundItems(ctx, o.ID, allIndexes(len(o.Items)), firstRefundID(refunds), false, "", stripeActor); err != nil {
+		if _, err := s.refundItems(ctx, o.ID, allIndexes(len(o.Items)), refundReq{refundID: firstRefundID(refunds)}, stripeActor); err != nil {
 			return err
 		}
 		return nil
@@ -490,7 +490,7 @@ func (s *Service) onDispute(ctx context.Context, typ string, d disputeObject) er
 		}
 		s.record(ctx, stripeActor, "order.dispute", "order", o.ID, firstOr(o.ProgramIDs), fmt.Sprintf("dispute %s opened; %d pending earnings frozen", d.ID, n))
 	case d.Status == "lost":
-		if _, err := s.refundItems(ctx, o.ID, allIndexes(len(o.Items)), "dispute:"+d.ID, false, "", stripeActor); err != nil {
+		if _, err := s.refundItems(ctx, o.ID, allIndexes(len(o.Items)), refundReq{refundID: "dispute:" + d.ID}, stripeActor); err != nil {
 			return err
 		}
 		if err := s.orders.set(ctx, o.ID, bson.M{"disputed": false}); err != nil {

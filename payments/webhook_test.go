@@ -56,7 +56,8 @@ func TestWebhookCompletesPaymentOnce(t *testing.T) {
 		t.Fatalf("the paid order still holds stock: %+v", held[i])
 	}
 	e := w.mustEntry(earningID(o.ID, 0))
-	if e.Kind != payments.KindEarning || e.Status != payments.EntryPending || e.Amount != 2*w.share() || e.Currency != "INR" ||
+	// Credited at payment, payable once the package is sent (pay on dispatch).
+	if e.Kind != payments.KindEarning || e.Status != payments.EntryAwaitingDispatch || e.Amount != 2*w.share() || e.Currency != "INR" ||
 		e.MakerID != w.makerA || e.ProgramID != w.progA || e.PayeeType != payments.PayeeMaker || e.PayeeID != w.makerA ||
 		e.Settlement != payments.SettleStripe || e.ChargeID != "ch_"+o.ID || !e.AvailableAt.Equal(got.PaidAt) {
 		t.Fatalf("earning: %+v", e)
@@ -363,7 +364,7 @@ func TestLatePayment(t *testing.T) {
 				got.AmountPaid != o.Total || got.ChargeID != "ch_"+o.ID || w.stock(p) != 1 {
 				t.Fatalf("late payment with stock: %+v, stock %d", got, w.stock(p))
 			}
-			if e := w.mustEntry(earningID(o.ID, 0)); e.Status != payments.EntryPending || e.Amount != w.share() {
+			if e := w.mustEntry(earningID(o.ID, 0)); e.Status != payments.EntryAwaitingDispatch || e.Amount != w.share() {
 				t.Fatalf("earning %+v", e)
 			}
 			if len(w.refundsFor(o.ID)) != 0 {

@@ -48,6 +48,11 @@ func (s *Service) TransferWorker(ctx context.Context) {
 // transfers of earnings whose payee is ready and whose hold has passed.
 func (s *Service) ProcessLedger(ctx context.Context) (LedgerStats, error) {
 	var st LedgerStats
+	if now, last := s.now(), s.lastReleaseSweep.Load(); now.UnixNano()-last >= int64(time.Minute) && s.lastReleaseSweep.CompareAndSwap(last, now.UnixNano()) {
+		if err := s.releaseMarked(ctx); err != nil {
+			return st, err
+		}
+	}
 	revs, err := s.ledger.due(ctx, KindReversal, s.now(), 100)
 	if err != nil {
 		return st, err
@@ -247,7 +252,7 @@ func (s *Service) reverseEarning(ctx context.Context, orderID string, itemIndex 
 	if _, err := s.ledger.insert(ctx, rev); err != nil {
 		return err
 	}
-	ok, err := s.ledger.cas(ctx, earning.ID, []string{EntryPending, EntryFrozen, EntryCollected}, nil,
+	ok, err := s.ledger.cas(ctx, earning.ID, []string{EntryPending, EntryFrozen, EntryCollected, EntryAwaitingDispatch}, nil,
 		bson.M{"$set": bson.M{"status": EntryReversed, "reversedAt": now}})
 	if err != nil {
 		return err
@@ -285,7 +290,7 @@ func (s *Service) processReversal(ctx context.Context, rev Entry) (bool, error) 
 		return err
 	}
 	switch earning.Status {
-	case EntryPending, EntryFrozen, EntryCollected:
+	case EntryPending, EntryFrozen, EntryCollected, EntryAwaitingDispatch:
 		ok, err := s.ledger.cas(ctx, earning.ID, []string{earning.Status}, nil,
 			bson.M{"$set": bson.M{"status": EntryReversed, "reversedAt": now}})
 		if err != nil || !ok {

@@ -328,12 +328,30 @@ func (w *world) completed(o payments.Order, chargeID string) []byte {
 	return w.event("checkout.session.completed", w.session(o, "paid", chargeID))
 }
 
-// mustPay checks out one unit of product and pays for it with the charge ch_<order>.
+// mustPay checks out one unit of product, pays for it with the charge ch_<order>, and sends
+// the package, so its wage is payable (pay on dispatch).
 func (w *world) mustPay(productID string) payments.Order {
 	w.t.Helper()
 	o := w.mustCheckout(productID, 1)
 	w.mustDeliver(w.completed(o, "ch_"+o.ID))
+	return w.mustSend(o.ID)
+}
+
+// mustPayUnsent checks out one unit of product and pays for it; its package is not sent.
+func (w *world) mustPayUnsent(productID string) payments.Order {
+	w.t.Helper()
+	o := w.mustCheckout(productID, 1)
+	w.mustDeliver(w.completed(o, "ch_"+o.ID))
 	return w.order(o.ID)
+}
+
+// mustSend sends every package of a paid order not yet sent, as an admin.
+func (w *world) mustSend(orderID string) payments.Order {
+	w.t.Helper()
+	if _, err := w.svc.Ship(w.ctx, w.admin, orderID, payments.ShipInput{Carrier: "India Post", TrackingNumber: "EE123456789IN"}); err != nil {
+		w.t.Fatalf("send order %s: %v", orderID, err)
+	}
+	return w.order(orderID)
 }
 
 // mustOnboard gives the maker a connected account that can receive payouts (ready) or not yet.
