@@ -272,9 +272,9 @@ func fulfilmentView(o Order, fs []Fulfilment, k int, names func(makerID string) 
 
 // BuyerPackage is a package as the buyer sees it.
 type BuyerPackage struct {
-	ID     string `json:"id"`
-	Number int    `json:"number"`
-	Of     int    `json:"of"`
+	ID             string    `json:"id"`
+	Number         int       `json:"number"`
+	Of             int       `json:"of"`
 	Status         string    `json:"status"`
 	Items          []int     `json:"items"`
 	Shipping       int64     `json:"shipping"`
