@@ -25,6 +25,9 @@ func newOrderStore(ctx context.Context, db *store.DB) (*orderStore, error) {
 		mongo.IndexModel{Keys: bson.D{{Key: "status", Value: 1}, {Key: "expiresAt", Value: 1}}},
 		mongo.IndexModel{Keys: bson.D{{Key: "buyerId", Value: 1}, {Key: "createdAt", Value: -1}}},
 		mongo.IndexModel{Keys: bson.D{{Key: "programIds", Value: 1}, {Key: "createdAt", Value: -1}}},
+		// A maker's work to prepare, and the orders whose sent packages wait for their wages.
+		mongo.IndexModel{Keys: bson.D{{Key: "makerIds", Value: 1}, {Key: "status", Value: 1}}},
+		mongo.IndexModel{Keys: bson.D{{Key: "releasePending", Value: 1}}},
 		mongo.IndexModel{Keys: bson.D{{Key: "paymentIntentId", Value: 1}}},
 		mongo.IndexModel{Keys: bson.D{{Key: "chargeId", Value: 1}}},
 		// What one cart, client or e-mail holds unpaid (payments/holds.go).

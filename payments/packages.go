@@ -882,3 +882,50 @@ func (s *Service) chargeProgram(ctx context.Context, o Order, f Fulfilment, i in
 	}
 	return nil
 }
+
+// WorkLine is one thing a maker has to make or prepare: an item of a package not yet sent.
+type WorkLine struct {
+	OrderReference string    `json:"orderReference"`
+	PackageID      string    `json:"packageId"`
+	ProductID      string    `json:"productId"`
+	Title          string    `json:"title"`
+	Quantity       int       `json:"quantity"`
+	MadeToOrder    bool      `json:"madeToOrder,omitempty"`
+	DueBy          time.Time `json:"dueBy,omitzero"`
+}
+
+// MakerWork lists what a maker has to make or prepare, from open packages only, soonest due
+// first: never the buyer or the address. The maker herself and her program's coordinators may
+// read it; anyone else gets ErrMakerNotFound.
+func (s *Service) MakerWork(ctx context.Context, actor accounts.Actor, makerID string) ([]WorkLine, error) {
+	m, err := s.dir.Maker(ctx, makerID)
+	if err != nil {
+		return nil, err
+	}
+	if !actor.IsMaker(m.ID) && !actor.Coordinates(m.ProgramID) {
+		return nil, programs.ErrMakerNotFound
+	}
+	os, err := s.orders.list(ctx, bson.M{"makerIds": m.ID, "status": bson.M{"$in": orderStatusesWith(FulfilToPrepare)}},
+		options.Find().SetLimit(500))
+	if err != nil {
+		return nil, err
+	}
+	out := []WorkLine{}
+	for _, o := range os {
+		for _, f := range o.Packages() {
+			if f.Status != FulfilToPrepare {
+				continue
+			}
+			for _, i := range f.Items {
+				it := o.Items[i]
+				if it.MakerID != m.ID || it.Refunded() {
+					continue
+				}
+				out = append(out, WorkLine{OrderReference: o.Reference(), PackageID: f.ID, ProductID: it.ProductID, Title: it.Title,
+					Quantity: it.Quantity, MadeToOrder: it.MadeToOrder, DueBy: f.DueBy})
+			}
+		}
+	}
+	sort.SliceStable(out, func(a, b int) bool { return out[a].DueBy.Before(out[b].DueBy) })
+	return out, nil
+}
