@@ -102,6 +102,14 @@ func TestPaymentsCartOfTwoProgramsPaysEachMakerTheirShare(t *testing.T) {
 	if o := w.order(orderID); o.Status != payments.StatusPaid || o.AmountPaid != total || o.ChargeID != "ch_test_paid" {
 		t.Fatalf("order after payment: %+v", o)
 	}
+	// Wages are payable once the packages are sent: each workshop sends its own.
+	if e := w.entry(orderID + ":0:earning"); e.Status != payments.EntryAwaitingDispatch {
+		t.Fatalf("earning before sending: %s", e.Status)
+	}
+	w.send(orderID)
+	if o := w.order(orderID); o.Status != payments.StatusShipped || len(o.Fulfilments) != 2 || o.Fulfilments[1].Status != payments.FulfilSent {
+		t.Fatalf("order after both packages were sent: %s %+v", o.Status, o.Fulfilments)
+	}
 	if st := w.process(); st.Transferred != 0 || len(w.transfers()) != 0 {
 		t.Fatalf("ledger pass before onboarding: %+v", st)
 	}
@@ -167,7 +175,7 @@ func TestPaymentsCartOfTwoProgramsPaysEachMakerTheirShare(t *testing.T) {
 
 	// The buyer sees the order without payees or Stripe details; strangers get 404.
 	bv := e.Must(http.StatusOK, "GET", "/api/v1/orders/"+orderID, w.buyerTok, nil)
-	if bv.Str("status") != "paid" || strings.Contains(string(bv.Body), acctA) || strings.Contains(string(bv.Body), "payeeId") ||
+	if bv.Str("status") != "shipped" || len(bv.JSON["fulfilments"].([]any)) != 2 || strings.Contains(string(bv.Body), acctA) || strings.Contains(string(bv.Body), "payeeId") ||
 		strings.Contains(string(bv.Body), "Legal Name") {
 		t.Fatalf("buyer's view: %s", bv.Body)
 	}
@@ -175,11 +183,12 @@ func TestPaymentsCartOfTwoProgramsPaysEachMakerTheirShare(t *testing.T) {
 	e.Must(http.StatusNotFound, "GET", "/api/v1/orders/"+orderID, other, nil)
 	e.Must(http.StatusNotFound, "GET", "/api/v1/orders/"+orderID, w.mAt, nil)
 
-	// Coordinator A refunds their item: Stripe refunds the buyer, and the transfer is reversed.
+	// Coordinator A refunds their item (it arrived broken): Stripe refunds the buyer. The item
+	// was made and sent, so maker A keeps her wage and the program bears the refund.
 	e.Must(http.StatusForbidden, "POST", "/api/v1/orders/"+orderID+"/refund", w.cA, map[string]any{"items": []int{1}})
 	r = e.Must(http.StatusOK, "POST", "/api/v1/orders/"+orderID+"/refund", w.cA, map[string]any{"items": []int{0}, "reason": "arrived broken"})
-	if r.Str("status") != "paid" || r.Num("amountRefunded") != 120000 {
-		t.Fatalf("after item refund: %s", r.Body)
+	if r.Str("status") != "shipped" || r.Num("amountRefunded") != 120000 || len(r.JSON["items"].([]any)) != 1 {
+		t.Fatalf("after item refund (coordinator A's view): %s", r.Body)
 	}
 	rf := w.sm.Requests("POST", "/v1/refunds")
 	if len(rf) != 1 || rf[0].Form.Get("amount") != "120000" || rf[0].Form.Get("payment_intent") != "pi_"+orderID ||
@@ -187,23 +196,16 @@ func TestPaymentsCartOfTwoProgramsPaysEachMakerTheirShare(t *testing.T) {
 		t.Fatalf("refund request: %+v", rf)
 	}
 	earnA := w.entry(orderID + ":0:earning")
-	w.eventually("transfer reversed", func() bool {
-		return w.entry(orderID+":0:reversal").Status == payments.EntryReversed
-	})
-	rv := w.sm.Requests("POST", "/v1/transfers/"+earnA.TransferID+"/reversals")
-	if len(rv) != 1 || rv[0].Form.Get("amount") != itoa(shareA) || rv[0].IdempotencyKey != "fh-reversal-"+orderID+":0:reversal" {
-		t.Fatalf("transfer reversal: %+v", rv)
+	w.process()
+	if rv := w.sm.Requests("POST", "/v1/transfers/"+earnA.TransferID+"/reversals"); len(rv) != 0 || earnA.Status != payments.EntryTransferred {
+		t.Fatalf("a sent item's wage was taken back: %+v %s", rv, earnA.Status)
 	}
 	bal, entries = w.earnings(w.mA, w.mAt)
-	if num(bal, "transferred") != 0 || num(bal, "pending") != 0 || len(entries) != 2 {
+	if num(bal, "transferred") != shareA || num(bal, "pending") != 0 || len(entries) != 1 {
 		t.Fatalf("maker A after refund: %v %v", bal, entries)
 	}
-	statuses := map[string]int64{}
-	for _, en := range entries {
-		statuses[en["kind"].(string)+"/"+en["status"].(string)] = num(en, "amount")
-	}
-	if statuses["earning/reversed"] != shareA || statuses["reversal/reversed"] != -shareA {
-		t.Fatalf("maker A entries after refund: %v", entries)
+	if c := w.entry(orderID + ":0:program_refund"); c.Amount != -120000 || c.ProgramID != w.pA || c.MakerID != "" {
+		t.Fatalf("program A's charge: %+v", c)
 	}
 
 	// Stripe's charge.refunded for that refund arrives (twice): nothing happens twice.
@@ -214,10 +216,10 @@ func TestPaymentsCartOfTwoProgramsPaysEachMakerTheirShare(t *testing.T) {
 	w.mustDeliver(refunded)
 	w.mustDeliver(refunded)
 	w.process()
-	if len(w.sm.Requests("POST", "/v1/refunds")) != 1 || len(w.sm.Requests("POST", "/v1/transfers/"+earnA.TransferID+"/reversals")) != 1 {
+	if len(w.sm.Requests("POST", "/v1/refunds")) != 1 || len(w.sm.Requests("POST", "/v1/transfers/"+earnA.TransferID+"/reversals")) != 0 {
 		t.Fatal("a repeated refund event moved money again")
 	}
-	if o := w.order(orderID); o.AmountRefunded != 120000 || o.Status != payments.StatusPaid {
+	if o := w.order(orderID); o.AmountRefunded != 120000 || o.Status != payments.StatusShipped {
 		t.Fatalf("order after refund events: %+v", o)
 	}
 	// Maker B was not touched.
@@ -225,17 +227,20 @@ func TestPaymentsCartOfTwoProgramsPaysEachMakerTheirShare(t *testing.T) {
 		t.Fatalf("maker B after A's refund: %v", bal)
 	}
 
-	// An admin refunds the rest: the order is refunded, maker B's transfer is reversed too.
+	// An admin refunds the rest: the order is refunded; maker B's wage stands too, charged to B.
 	r = e.Must(http.StatusOK, "POST", "/api/v1/orders/"+orderID+"/refund", e.AdminToken, nil)
 	if r.Str("status") != "refunded" || r.Num("amountRefunded") != float64(total) {
 		t.Fatalf("after full refund: %s", r.Body)
 	}
-	w.eventually("B reversed", func() bool { return w.entry(orderID+":1:earning").Status == payments.EntryReversed })
+	w.process()
+	if en := w.entry(orderID + ":1:earning"); en.Status != payments.EntryTransferred || w.entry(orderID+":1:program_refund").ProgramID != w.pB {
+		t.Fatalf("maker B's wage after the refund: %s", en.Status)
+	}
 	e.Must(http.StatusConflict, "POST", "/api/v1/orders/"+orderID+"/refund", e.AdminToken, nil)
 
 	// Every money change is in the audit trail of the program.
 	au := e.Must(http.StatusOK, "GET", "/api/v1/programs/"+w.pA+"/audit", w.cA, nil)
-	for _, action := range []string{"order.paid", "ledger.credit", "ledger.transfer", "order.refund", "ledger.reverse"} {
+	for _, action := range []string{"order.paid", "ledger.credit", "ledger.transfer", "order.refund", "ledger.program_refund", "fulfilment.send"} {
 		if !strings.Contains(string(au.Body), `"action":"`+action+`"`) {
 			t.Errorf("audit trail lacks %s", action)
 		}

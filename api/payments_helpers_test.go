@@ -283,3 +283,15 @@ func mustJSON(v any) []byte {
 	}
 	return b
 }
+
+// send has each program's coordinator send their package of the order (through the package
+// routes), so its wages become payable (pay on dispatch).
+func (w *payWorld) send(orderID string) {
+	w.t.Helper()
+	for _, coord := range []string{w.cA, w.cB} {
+		r := w.e.Do("POST", "/api/v1/orders/"+orderID+"/ship", coord, map[string]any{"carrier": "India Post", "trackingNumber": "EE1IN"})
+		if r.Status != http.StatusOK && r.Status != http.StatusConflict && r.Status != http.StatusNotFound {
+			w.t.Fatalf("send order %s: %d %s", orderID, r.Status, r.Body)
+		}
+	}
+}

@@ -27,6 +27,7 @@ func TestPaymentsCrashAndRetriesNeverPayTwice(t *testing.T) {
 	t.Run("crash between claiming and recording", func(t *testing.T) {
 		orderID, total, _ := w.pendingOrder(60000, 18000, 3)
 		w.mustDeliver(w.event("checkout.session.completed", w.paid(orderID, total, "ch_crash")))
+		w.send(orderID)
 		id := orderID + ":0:earning"
 		if e := w.entry(id); e.Status != payments.EntryPending {
 			t.Fatalf("earning %s", e.Status)
@@ -76,6 +77,7 @@ func TestPaymentsCrashAndRetriesNeverPayTwice(t *testing.T) {
 		// Stripe fails once; the attempt is given back with a backoff and retried with the same key.
 		w.sm.FailNext("/v1/transfers", 1)
 		w.mustDeliver(w.event("checkout.session.completed", w.paid(orderID, total, "ch_retry")))
+		w.send(orderID)
 		w.eventually("first attempt failed", func() bool { e := w.entry(id); return e.Attempts == 1 && e.Status == payments.EntryPending })
 		e := w.entry(id)
 		if d := time.Until(e.NextAttemptAt); d < 5*time.Second || e.LastError == "" {
@@ -95,6 +97,7 @@ func TestPaymentsCrashAndRetriesNeverPayTwice(t *testing.T) {
 			orderID, total, _ := w.pendingOrder(60000, 18000, 3)
 			ids = append(ids, orderID)
 			w.mustDeliver(w.event("checkout.session.completed", w.paid(orderID, total, "")))
+			w.send(orderID)
 		}
 		other := w.newPaymentsInstance()
 		var wg sync.WaitGroup
@@ -126,6 +129,7 @@ func TestPaymentsHoldPeriod(t *testing.T) {
 	w.onboardMaker(w.mA, w.mAt, true)
 	orderID, total, _ := w.pendingOrder(60000, 18000, 3)
 	w.mustDeliver(w.event("checkout.session.completed", w.paid(orderID, total, "")))
+	w.send(orderID)
 	id := orderID + ":0:earning"
 	e := w.entry(id)
 	if d := time.Until(e.AvailableAt); d < 6*24*time.Hour || d > 7*24*time.Hour {
@@ -225,10 +229,15 @@ func TestPaymentsOfflineSaleDisbursementsAndPayouts(t *testing.T) {
 		t.Fatalf("csv rows %v (%v)", recs, err)
 	}
 
-	// A refund of the cash sale takes the wage back from the ledger; no Stripe involved.
+	// A refund of the cash sale: the goods were made and handed over, so the maker keeps her
+	// wage and the program bears the refund (its own line in the payout report); no Stripe.
 	e.Must(http.StatusOK, "POST", "/api/v1/orders/"+orderID+"/refund", w.cA, map[string]any{"restock": true})
-	if en := w.entry(orderID + ":0:earning"); en.Status != payments.EntryReversed || w.stock(pA) != 5 {
+	if en := w.entry(orderID + ":0:earning"); en.Status != payments.EntryCollected || w.stock(pA) != 5 {
 		t.Fatalf("refund of a cash sale: %s, stock %d", en.Status, w.stock(pA))
+	}
+	r = e.Must(http.StatusOK, "GET", "/api/v1/programs/"+w.pA+"/payouts", w.cA, nil)
+	if prog := r.JSON["program"].(map[string]any); num(prog, "refunds") != -2*60000 || num(prog, "refundCount") != 1 {
+		t.Fatalf("the program's refund line: %v", prog)
 	}
 }
 
@@ -247,9 +256,11 @@ func TestPaymentsImpactAggregates(t *testing.T) {
 	sell(w.pB, w.cB, pB, 1)
 	w.e.Must(http.StatusOK, "POST", "/api/v1/orders/"+refunded+"/refund", w.cA, nil)
 
+	// The refunded sale was handed over at the stall: its maker keeps her wage (the program bears
+	// the refund), so it still counts.
 	shareA, shareB := w.makerShare(60000, 18000), w.makerShare(80000, 20000)
 	wages, err := w.e.App.Payments.WagesPaidByProgram(ctx)
-	if err != nil || wages[w.pA]["INR"] != 2*shareA || wages[w.pB]["INR"] != shareB {
+	if err != nil || wages[w.pA]["INR"] != 3*shareA || wages[w.pB]["INR"] != shareB {
 		t.Fatalf("wages by program %v (%v)", wages, err)
 	}
 	makers, err := w.e.App.Payments.MakersEarningByProgram(ctx)
@@ -262,7 +273,7 @@ func TestPaymentsImpactAggregates(t *testing.T) {
 		t.Fatal(err)
 	}
 	earned, err := reader.EarnedByMaker(ctx, []string{w.mA, w.mB, "nobody"})
-	if err != nil || earned[w.mA] != 2*shareA || earned[w.mB] != shareB || earned["nobody"] != 0 {
+	if err != nil || earned[w.mA] != 3*shareA || earned[w.mB] != shareB || earned["nobody"] != 0 {
 		t.Fatalf("earned by maker %v (%v)", earned, err)
 	}
 }

@@ -118,7 +118,7 @@ func (s *Service) orderMails(ctx context.Context, event string, o payments.Order
 			err = s.toCoordinators(ctx, programID, func(c accounts.User) notify.Message {
 				return notify.Message{Template: notify.CoordinatorNewOrder, Key: "order_paid:" + o.ID + ":" + c.ID,
 					Data: map[string]any{"orderNumber": number, "program": prog.Name, "items": its, "currency": o.Currency,
-						"orderURL": s.d.BaseURL + "/coordinator/programs/" + programID}}
+						"orderURL": s.d.BaseURL + "/coordinator/programs/" + programID + "/desk"}}
 			})
 			if err != nil {
 				return err
@@ -126,6 +126,16 @@ func (s *Service) orderMails(ctx context.Context, event string, o payments.Order
 		}
 	case "shipped":
 		return buyer(notify.OrderShipped, "order_shipped:"+o.ID, map[string]any{"trackingNumber": o.TrackingNumber, "carrier": o.Carrier})
+	case "package_sent":
+		f, _ := detail["package"].(payments.Fulfilment)
+		its := make([]notify.Item, 0, len(f.Items))
+		for _, i := range f.Items {
+			if i >= 0 && i < len(items) {
+				its = append(its, items[i])
+			}
+		}
+		return buyer(notify.PackageSent, "package_sent:"+f.ID, map[string]any{"number": detail["number"], "of": detail["of"],
+			"items": its, "trackingNumber": f.TrackingNumber, "carrier": f.Carrier})
 	case "refunded":
 		return buyer(notify.OrderRefunded, fmt.Sprintf("refund:%s:%v", o.ID, detail["key"]), map[string]any{"amount": detail["amount"], "currency": o.Currency})
 	}

@@ -33,6 +33,10 @@ const (
 	// OrderShipped tells a buyer their order is on its way. Data: orderNumber, trackingNumber,
 	// carrier (string; "" when unknown), orderURL.
 	OrderShipped = "order_shipped"
+	// PackageSent tells a buyer one package of their order is on its way. Data: orderNumber,
+	// number and of (int: package 1 of 2), items ([]Item, that package's), carrier and
+	// trackingNumber (string; "" when unknown), orderURL.
+	PackageSent = "package_sent"
 	// OrderRefunded tells a buyer money was returned. Data: orderNumber, amount (int64),
 	// currency, orderURL.
 	OrderRefunded = "order_refunded"

@@ -468,7 +468,9 @@ func TestEveryTemplateRendersInEveryLanguage(t *testing.T) {
 	data := map[string]map[string]any{
 		OrderConfirmation: confirmationData("FH-1"),
 		OrderShipped:      {"orderNumber": "FH-1", "trackingNumber": "T1", "carrier": "", "orderURL": "https://x.example/o/1"},
-		OrderRefunded:     {"orderNumber": "FH-1", "amount": 150000, "currency": "INR", "orderURL": "https://x.example/o/1"},
+		PackageSent: {"orderNumber": "FH-1", "number": 1, "of": 2, "items": confirmationData("x")["items"], "trackingNumber": "T1",
+			"carrier": "India Post", "orderURL": "https://x.example/o/1"},
+		OrderRefunded: {"orderNumber": "FH-1", "amount": 150000, "currency": "INR", "orderURL": "https://x.example/o/1"},
 		CoordinatorNewOrder: {"orderNumber": "FH-1", "program": "Kolkata Jewellery Workshop", "items": confirmationData("x")["items"],
 			"currency": "INR", "orderURL": "https://x.example/c/o/1"},
 		CoordinatorListingReview: {"productTitle": "Brass bangle", "makerDisplayName": "Asha", "program": "Kolkata Jewellery Workshop",
