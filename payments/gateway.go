@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -141,6 +142,26 @@ func (g *gateway) checkoutSession(ctx context.Context, o Order, successURL, canc
 				Currency:    stripe.String(strings.ToLower(o.Currency)),
 				UnitAmount:  stripe.Int64(it.UnitPrice),
 				ProductData: &stripe.CheckoutSessionLineItemPriceDataProductDataParams{Name: stripe.String(it.Title)},
+			},
+		})
+	}
+	// Shipping is the programs' money, one line per package that charges it, so the buyer
+	// sees it before paying and the session's total is the order's.
+	fs := o.Packages()
+	for k, f := range fs {
+		if f.Shipping <= 0 {
+			continue
+		}
+		name := "Shipping"
+		if len(fs) > 1 {
+			name = fmt.Sprintf("Shipping, package %d of %d", k+1, len(fs))
+		}
+		p.LineItems = append(p.LineItems, &stripe.CheckoutSessionLineItemParams{
+			Quantity: stripe.Int64(1),
+			PriceData: &stripe.CheckoutSessionLineItemPriceDataParams{
+				Currency:    stripe.String(strings.ToLower(o.Currency)),
+				UnitAmount:  stripe.Int64(f.Shipping),
+				ProductData: &stripe.CheckoutSessionLineItemPriceDataProductDataParams{Name: stripe.String(name)},
 			},
 		})
 	}
