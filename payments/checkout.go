@@ -249,3 +249,52 @@ func (s *Service) cancelUnpaid(ctx context.Context, o Order, reason string, acto
 	s.record(ctx, actor, "order.cancel", "order", o.ID, firstOr(o.ProgramIDs), reason+"; stock released")
 	return true, nil
 }
+
+// QuotePackage is one workshop's part of a cart before checkout: its items, shipping and when
+// it would be sent.
+type QuotePackage struct {
+	ProgramID    string `json:"programId"`
+	Items        []int  `json:"items"`
+	ItemsTotal   int64  `json:"itemsTotal"`
+	Shipping     int64  `json:"shipping"`
+	DispatchDays int    `json:"dispatchDays"`
+	// Ships is false when the program does not ship to the chosen country.
+	Ships bool `json:"ships"`
+}
+
+// Quote is what a cart would cost to a country: its packages with their shipping, and the total.
+type Quote struct {
+	Currency string         `json:"currency"`
+	Items    []Item         `json:"-"`
+	Packages []QuotePackage `json:"packages"`
+	Shipping int64          `json:"shipping"`
+	Total    int64          `json:"total"`
+}
+
+// Quote prices a cart as Checkout would, without reserving anything: the buyer sees each
+// package's shipping and dispatch time before paying. A package its program does not ship to
+// the country is marked, not refused (Checkout refuses it).
+func (s *Service) Quote(ctx context.Context, lines []ItemInput, country string) (Quote, error) {
+	items, currency, err := s.priceItems(ctx, lines, "")
+	if err != nil {
+		return Quote{}, err
+	}
+	q := Quote{Currency: currency, Items: items}
+	for _, f := range splitFulfilments("", items) {
+		prog, err := s.dir.Program(ctx, f.ProgramID)
+		if err != nil {
+			return Quote{}, err
+		}
+		qp := QuotePackage{ProgramID: f.ProgramID, Items: f.Items, DispatchDays: f.DispatchDays}
+		units := 0
+		for _, i := range f.Items {
+			qp.ItemsTotal += items[i].Total
+			units += items[i].Quantity
+		}
+		qp.Shipping, qp.Ships = shippingQuote(prog, country, qp.ItemsTotal, units)
+		q.Packages = append(q.Packages, qp)
+		q.Shipping += qp.Shipping
+		q.Total += qp.ItemsTotal + qp.Shipping
+	}
+	return q, nil
+}
