@@ -230,9 +230,9 @@ func (s *Service) rewrite(ctx context.Context, id string, attempts int, fn func(
 	return Product{}, false, errBusy
 }
 
-// Update edits a product. Stock, made-to-order and lead time never need review; any other change to a published
-// product sends it back to review, and a change of price, materials or hours drops a wage
-// exception granted for the old figures.
+// Update edits a product. Stock, made-to-order and lead time never need review; any other
+// change to a published product sends it back to review, and a change of price, materials or
+// hours drops a wage exception granted for the old figures.
 func (s *Service) Update(ctx context.Context, actor accounts.Actor, id string, in UpdateInput) (Product, error) {
 	trim := func(v *string, f func(string) string) {
 		if v != nil {
@@ -281,7 +281,6 @@ func (s *Service) Update(ctx context.Context, actor accounts.Actor, id string, i
 		if in.Stock != nil {
 			p.Stock = *in.Stock
 		}
-		// Like stock, how an item is supplied needs no review.
 		if in.MadeToOrder != nil {
 			p.MadeToOrder = *in.MadeToOrder
 		}
