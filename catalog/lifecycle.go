@@ -26,10 +26,13 @@ type CreateInput struct {
 	Stock         int     `json:"stock" validate:"gte=0,lte=100000"`
 	HoursOfWork   float64 `json:"hoursOfWork" validate:"gt=0,lte=2000"`
 	MaterialsCost int64   `json:"materialsCost" validate:"gte=0,lte=100000000"`
+	// MadeToOrder products sell without stock; LeadTimeDays is then required.
+	MadeToOrder  bool `json:"madeToOrder"`
+	LeadTimeDays int  `json:"leadTimeDays" validate:"gte=0,lte=120"`
 }
 
 // UpdateInput changes a product; nil fields stay as they are. On a published product, any
-// change but stock sends it back to review.
+// change but stock, made-to-order and lead time sends it back to review.
 type UpdateInput struct {
 	Title         *string  `json:"title" validate:"omitempty,min=3,max=120"`
 	Description   *string  `json:"description" validate:"omitempty,max=5000"`
@@ -39,6 +42,8 @@ type UpdateInput struct {
 	Stock         *int     `json:"stock" validate:"omitempty,gte=0,lte=100000"`
 	HoursOfWork   *float64 `json:"hoursOfWork" validate:"omitempty,gt=0,lte=2000"`
 	MaterialsCost *int64   `json:"materialsCost" validate:"omitempty,gte=0,lte=100000000"`
+	MadeToOrder   *bool    `json:"madeToOrder"`
+	LeadTimeDays  *int     `json:"leadTimeDays" validate:"omitempty,gte=0,lte=120"`
 }
 
 // ProductView is a product as its maker and coordinators see it, with the fair-wage figures.
@@ -145,7 +150,10 @@ func (s *Service) Create(ctx context.Context, actor accounts.Actor, in CreateInp
 	p := Product{ID: accounts.NewID(), MakerID: m.ID, ProgramID: m.ProgramID, Title: in.Title,
 		Description: in.Description, Category: in.Category, Price: in.Price, Currency: in.Currency, Stock: in.Stock,
 		HoursOfWork: in.HoursOfWork, MaterialsCost: in.MaterialsCost, Status: StatusDraft, Images: []Image{},
-		CreatedAt: now, UpdatedAt: now, Version: 1}
+		MadeToOrder: in.MadeToOrder, LeadTimeDays: in.LeadTimeDays, CreatedAt: now, UpdatedAt: now, Version: 1}
+	if err := checkLeadTime(&p); err != nil {
+		return Product{}, err
+	}
 	if err := s.products.Insert(ctx, p); err != nil {
 		return Product{}, err
 	}
@@ -222,9 +230,9 @@ func (s *Service) rewrite(ctx context.Context, id string, attempts int, fn func(
 	return Product{}, false, errBusy
 }
 
-// Update edits a product. Stock alone never needs review; any other change to a published
-// product sends it back to review, and a change of price, materials or hours drops a wage
-// exception granted for the old figures.
+// Update edits a product. Stock, made-to-order and lead time never need review; any other
+// change to a published product sends it back to review, and a change of price, materials or
+// hours drops a wage exception granted for the old figures.
 func (s *Service) Update(ctx context.Context, actor accounts.Actor, id string, in UpdateInput) (Product, error) {
 	trim := func(v *string, f func(string) string) {
 		if v != nil {
@@ -272,6 +280,15 @@ func (s *Service) Update(ctx context.Context, actor accounts.Actor, id string, i
 		}
 		if in.Stock != nil {
 			p.Stock = *in.Stock
+		}
+		if in.MadeToOrder != nil {
+			p.MadeToOrder = *in.MadeToOrder
+		}
+		if in.LeadTimeDays != nil {
+			p.LeadTimeDays = *in.LeadTimeDays
+		}
+		if err := checkLeadTime(p); err != nil {
+			return err
 		}
 		if wage {
 			p.WageException, p.WageExceptionBy = "", ""

@@ -4,6 +4,7 @@
 package catalog
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/fairhands/marketplace/fault"
@@ -57,6 +58,11 @@ type Product struct {
 	// WageExceptionBy is the coordinator who recorded WageException; the exception covers the
 	// price, materials and hours it was granted for, and is dropped when any of them changes.
 	WageExceptionBy string `bson:"wageExceptionBy,omitempty" json:"wageExceptionBy,omitempty"`
+	// MadeToOrder products are made after they are bought: they sell without stock (holds and
+	// restocks leave it alone), and LeadTimeDays (1..MaxLeadTimeDays; 0 on a stock product) is
+	// how long the maker takes to make and dispatch one.
+	MadeToOrder  bool `bson:"madeToOrder,omitempty" json:"madeToOrder"`
+	LeadTimeDays int  `bson:"leadTimeDays,omitempty" json:"leadTimeDays,omitempty"`
 	// Holds are the units set aside for orders, by order id, from checkout until the order is
 	// paid (the hold is then settled) or let go (the units go back). Taking the units and
 	// recording for whom is one write, so a process killed at any moment leaves both or neither,
@@ -67,6 +73,22 @@ type Product struct {
 	// Version grows with every write; updates are compare-and-set on it, and the read model
 	// keeps the highest version it has seen, so a late poll never overwrites a newer entry.
 	Version int64 `bson:"version" json:"-"`
+}
+
+// MaxLeadTimeDays is the longest a made-to-order product may take to make.
+const MaxLeadTimeDays = 120
+
+// checkLeadTime applies the made-to-order rule: a lead time of at least a day, and none on a
+// product sold from stock (it is cleared).
+func checkLeadTime(p *Product) error {
+	if !p.MadeToOrder {
+		p.LeadTimeDays = 0
+		return nil
+	}
+	if p.LeadTimeDays < 1 {
+		return fault.Fields(map[string]string{"leadTimeDays": fmt.Sprintf("must be 1 to %d days for a product made to order", MaxLeadTimeDays)})
+	}
+	return nil
 }
 
 // Hold is units of a product set aside for one order.

@@ -105,11 +105,15 @@ func (s *ProductStore) Replace(ctx context.Context, p Product) error {
 	return s.bump(ctx)
 }
 
-// AddStock adds delta to the stock and returns the product as it is after the change. With
-// ifPublished, the change applies only to a published product with at least -delta units, and
-// a miss returns ErrNotFound so the caller can explain it.
+// notMadeToOrder is the filter part that leaves made-to-order products' stock alone.
+var notMadeToOrder = bson.M{"$ne": true}
+
+// AddStock adds delta to the stock of a product sold from stock (not made to order) and returns
+// the product as it is after the change. With ifPublished, the change applies only to a
+// published product with at least -delta units. A miss returns ErrNotFound so the caller can
+// explain it.
 func (s *ProductStore) AddStock(ctx context.Context, id string, delta int, ifPublished bool, now time.Time) (Product, error) {
-	filter := bson.M{"_id": id}
+	filter := bson.M{"_id": id, "madeToOrder": notMadeToOrder}
 	if ifPublished {
 		filter["status"] = StatusPublished
 		filter["stock"] = bson.M{"$gte": -delta}
@@ -126,11 +130,13 @@ func (s *ProductStore) AddStock(ctx context.Context, id string, delta int, ifPub
 	return p, s.bump(ctx)
 }
 
-// Hold takes qty units of a published product for holdID, if at least qty are left and holdID
-// holds none yet, and returns the product after the change; a miss is ErrNotFound.
+// Hold takes qty units of a published product sold from stock for holdID, if at least qty are
+// left and holdID holds none yet, and returns the product after the change; a miss (a
+// made-to-order product too) is ErrNotFound.
 func (s *ProductStore) Hold(ctx context.Context, id, holdID string, qty int, now time.Time) (Product, error) {
 	key := "holds." + holdID
-	filter := bson.M{"_id": id, "status": StatusPublished, "stock": bson.M{"$gte": qty}, key: bson.M{"$exists": false}}
+	filter := bson.M{"_id": id, "status": StatusPublished, "stock": bson.M{"$gte": qty}, key: bson.M{"$exists": false},
+		"madeToOrder": notMadeToOrder}
 	update := bson.M{"$inc": bson.M{"stock": -qty, "holdCount": 1, "version": 1},
 		"$set": bson.M{"updatedAt": now, key: Hold{Quantity: qty, At: now}}}
 	var p Product

@@ -76,6 +76,21 @@ type PublicProduct struct {
 	Maker         programs.PublicMaker `json:"maker"`
 	WageBreakdown WageBreakdown        `json:"wageBreakdown"`
 	PublishedAt   time.Time            `json:"publishedAt"`
+	// MadeToOrder products sell without stock and are dispatched within LeadTimeDays; a
+	// product sold from stock is dispatched within DispatchDays, its program's processing days
+	// (0: the program has not said).
+	MadeToOrder  bool `json:"madeToOrder"`
+	LeadTimeDays int  `json:"leadTimeDays,omitempty"`
+	DispatchDays int  `json:"dispatchDays,omitempty"`
+}
+
+// Available is how many units a buyer may take now, at most limit: the stock, or limit for a
+// product made to order (it is never sold out).
+func (p PublicProduct) Available(limit int) int {
+	if p.MadeToOrder {
+		return max(limit, 0)
+	}
+	return max(min(p.Stock, limit), 0)
 }
 
 // normalize fills defaults and checks the query, naming each bad parameter.
@@ -138,11 +153,12 @@ func normalizeCategory(s string) string {
 // entry is one product as the read model holds it: immutable once built, shared between
 // snapshots while neither the product nor its maker's public face changes.
 type entry struct {
-	p       Product
-	pub     PublicProduct
-	visible bool // published, by an active maker of a known program
-	photos  bool // the maker consents to photos of their work being shown
-	share   int  // the program share the breakdown was computed with
+	p        Product
+	pub      PublicProduct
+	visible  bool // published, by an active maker of a known program
+	photos   bool // the maker consents to photos of their work being shown
+	share    int  // the program share the breakdown was computed with
+	dispatch int  // the program's processing days shown on stock items
 	// lower-cased text for search
 	title, desc, cat, maker string
 	sortTime                int64
@@ -418,11 +434,13 @@ func (rm *readModel) facesChangedLocked() bool {
 	return rm.sharesChangedLocked()
 }
 
-// sharesChangedLocked reports whether a program's share changed since the snapshot was built
-// (the wage breakdown every product shows depends on it).
+// sharesChangedLocked reports whether a program's share or processing days changed since the
+// snapshot was built (the wage breakdown and the dispatch time every product shows depend on
+// them).
 func (rm *readModel) sharesChangedLocked() bool {
 	for _, sl := range rm.current().all {
-		if e := sl.get(); rm.progs[e.p.ProgramID].ProgramSharePercent != e.share {
+		e := sl.get()
+		if prog := rm.progs[e.p.ProgramID]; prog.ProgramSharePercent != e.share || prog.DispatchDays() != e.dispatch {
 			return true
 		}
 	}
@@ -451,7 +469,7 @@ func (rm *readModel) rebuildLocked() {
 		prog, progKnown := rm.progs[p.ProgramID]
 		e := old.entryOf(id)
 		if e == nil || e.p.Version != p.Version || e.pub.Maker != f.pub || e.photos != f.photos ||
-			e.share != prog.ProgramSharePercent || e.visible != (p.Status == StatusPublished && known && f.active && progKnown) {
+			e.share != prog.ProgramSharePercent || e.dispatch != prog.DispatchDays() || e.visible != (p.Status == StatusPublished && known && f.active && progKnown) {
 			e = rm.newEntry(p, f, known && progKnown, prog)
 		}
 		sl := newSlot(e)
@@ -511,7 +529,7 @@ func (rm *readModel) rebuildLocked() {
 }
 
 func (rm *readModel) newEntry(p Product, f face, known bool, prog programs.Program) *entry {
-	e := &entry{p: p, photos: f.photos, share: prog.ProgramSharePercent,
+	e := &entry{p: p, photos: f.photos, share: prog.ProgramSharePercent, dispatch: prog.DispatchDays(),
 		visible: p.Status == StatusPublished && known && f.active}
 	images := []Image{}
 	if f.photos {
@@ -520,7 +538,10 @@ func (rm *readModel) newEntry(p Product, f face, known bool, prog programs.Progr
 	e.pub = PublicProduct{ID: p.ID, Title: p.Title, Description: p.Description, Category: p.Category,
 		Price: p.Price, Currency: p.Currency, Stock: p.Stock, Images: images, Status: p.Status,
 		Maker: f.pub, WageBreakdown: Breakdown(p.Price, p.MaterialsCost, prog.ProgramSharePercent, rm.fees()),
-		PublishedAt: p.PublishedAt}
+		PublishedAt: p.PublishedAt, MadeToOrder: p.MadeToOrder, LeadTimeDays: p.LeadTimeDays}
+	if !p.MadeToOrder {
+		e.pub.DispatchDays = e.dispatch
+	}
 	e.title = strings.ToLower(p.Title)
 	e.desc = strings.ToLower(p.Description)
 	e.cat = strings.ToLower(p.Category)

@@ -56,7 +56,9 @@ var holdIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 // HoldStock takes qty units of a published product for the order holdID in one
 // compare-and-set: stock never goes below zero, and the units are recorded as that order's in the
 // same write. Holding again for the same order is a no-op. A miss is an out-of-stock conflict
-// naming the product and the units left.
+// naming the product and the units left. A published made-to-order product is always available:
+// nothing is taken and no hold is recorded (so releasing or settling it finds none, and the
+// sweeper never sees it).
 func (s *Service) HoldStock(ctx context.Context, productID, holdID string, qty int) error {
 	if qty <= 0 {
 		return fault.Fields(map[string]string{"quantity": "must be at least 1"})
@@ -73,6 +75,9 @@ func (s *Service) HoldStock(ctx context.Context, productID, holdID string, qty i
 		if h, ok := cur.Holds[holdID]; ok && h.Quantity == qty {
 			return nil
 		}
+		if cur.MadeToOrder && cur.Status == StatusPublished {
+			return nil
+		}
 		return outOfStock(cur, cur.Stock)
 	}
 	if err != nil {
@@ -83,7 +88,9 @@ func (s *Service) HoldStock(ctx context.Context, productID, holdID string, qty i
 }
 
 // ReleaseHold lets go of the order holdID's units of a product: they go back into stock. It
-// reports whether there was such a hold; a repeat changes nothing.
+// reports whether there was such a hold; a repeat changes nothing. A made-to-order product
+// has no holds of its own (HoldStock records none), so it reports false and changes nothing;
+// units held while it was still sold from stock go back to that stock.
 func (s *Service) ReleaseHold(ctx context.Context, productID, holdID string) (bool, error) {
 	return s.unhold(ctx, productID, holdID, true)
 }
@@ -123,12 +130,22 @@ func (s *Service) HeldStock(ctx context.Context) ([]HeldUnits, error) {
 }
 
 // ReleaseStock puts qty units back (a refunded order's, restocked), in any status, so archived
-// products keep order history consistent.
+// products keep order history consistent. A made-to-order product's stock is left alone.
 func (s *Service) ReleaseStock(ctx context.Context, productID string, qty int) error {
 	if qty <= 0 {
 		return fault.Fields(map[string]string{"quantity": "must be at least 1"})
 	}
 	p, err := s.products.AddStock(ctx, productID, qty, false, s.now())
+	if errors.Is(err, ErrNotFound) {
+		cur, lerr := s.products.ByID(ctx, productID)
+		if lerr != nil {
+			return lerr
+		}
+		if cur.MadeToOrder {
+			return nil
+		}
+		return err
+	}
 	if err != nil {
 		return err
 	}

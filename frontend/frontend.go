@@ -152,6 +152,8 @@ func (s *Site) Mount(r *gin.Engine) {
 	co.GET("", s.coordHome)
 	co.GET("/programs/:id", s.coordDashboard)
 	co.POST("/programs/:id/settings", s.coordSettings)
+	co.GET("/programs/:id/shipping", s.coordShippingForm)
+	co.POST("/programs/:id/shipping", s.coordShipping)
 	co.POST("/programs/:id/payouts", s.coordProgramPayouts)
 	co.GET("/programs/:id/makers/new", s.coordMakerForm)
 	co.POST("/programs/:id/makers", s.coordMakerCreate)

@@ -27,6 +27,8 @@ type productRow struct {
 	Price                    int64
 	Currency                 string
 	Stock                    int
+	MadeToOrder              bool
+	LeadTimeDays             int
 	UpdatedAt                time.Time
 	Rejected                 bool
 	Pic                      *Picture
@@ -129,7 +131,7 @@ func (s *Site) createProduct(c *gin.Context, prog programs.Program, makerID stri
 			_ = c.Request.MultipartForm.RemoveAll()
 		}
 	}()
-	for _, k := range []string{"title", "description", "category", "price", "stock", "hours", "materials"} {
+	for _, k := range []string{"title", "description", "category", "price", "stock", "hours", "materials", "madeToOrder", "leadTimeDays"} {
 		p.Form[k] = strings.TrimSpace(c.PostForm(k))
 	}
 	in := catalog.CreateInput{MakerID: makerID, Title: p.Form["title"], Description: p.Form["description"],
@@ -141,10 +143,18 @@ func (s *Site) createProduct(c *gin.Context, prog programs.Program, makerID stri
 	if in.MaterialsCost, err = money.Parse(p.Form["materials"], prog.Currency); err != nil && p.Form["materials"] != "" {
 		p.Errors["materials"] = l.T("err_money")
 	}
-	if n, err := strconv.Atoi(p.Form["stock"]); err != nil || n < 0 {
+	in.MadeToOrder = p.Form["madeToOrder"] != ""
+	if n, err := strconv.Atoi(p.Form["stock"]); (err != nil || n < 0) && !(in.MadeToOrder && p.Form["stock"] == "") {
 		p.Errors["stock"] = l.T("err_whole_number")
 	} else {
 		in.Stock = n
+	}
+	if in.MadeToOrder {
+		if n, ok := leadTime(p.Form["leadTimeDays"]); ok {
+			in.LeadTimeDays = n
+		} else {
+			p.Errors["leadTimeDays"] = l.T("mto_err_days", "Max", catalog.MaxLeadTimeDays)
+		}
 	}
 	if h, err := strconv.ParseFloat(strings.ReplaceAll(p.Form["hours"], ",", "."), 64); err != nil || h <= 0 || h > 2000 {
 		p.Errors["hours"] = l.T("err_hours")
@@ -226,6 +236,13 @@ func (s *Site) submitProblem(ctx context.Context, actor accounts.Actor, id strin
 	}
 	s.Logger.Warn("submit product", "err", err.Error())
 	return "other"
+}
+
+// leadTime reads the days a made-to-order product takes: a whole number from 1 to
+// catalog.MaxLeadTimeDays.
+func leadTime(v string) (int, bool) {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	return n, err == nil && n >= 1 && n <= catalog.MaxLeadTimeDays
 }
 
 // productFieldErrors maps the catalog's field names onto the form's.
@@ -354,6 +371,18 @@ func (s *Site) productUpdate(c *gin.Context, base string) {
 		}
 		in.Stock = &n
 	}
+	if c.PostForm("mtoForm") != "" {
+		mto := c.PostForm("madeToOrder") != ""
+		in.MadeToOrder = &mto
+		if mto {
+			n, ok := leadTime(c.PostForm("leadTimeDays"))
+			if !ok {
+				s.fail(c, fault.Fields(map[string]string{"leadTimeDays": l.T("mto_err_days", "Max", catalog.MaxLeadTimeDays)}))
+				return
+			}
+			in.LeadTimeDays = &n
+		}
+	}
 	if _, err := s.Catalog.Update(c.Request.Context(), st.Actor, id, in); err != nil {
 		s.fail(c, err)
 		return
@@ -421,7 +450,7 @@ func (s *Site) makerProductRows(ctx context.Context, a accounts.Actor, makerID s
 			continue
 		}
 		r := productRow{ID: p.ID, Title: p.Title, Status: p.Status, Price: p.Price, Currency: p.Currency,
-			Stock: p.Stock, UpdatedAt: p.UpdatedAt, Rejected: p.RejectReason != ""}
+			Stock: p.Stock, MadeToOrder: p.MadeToOrder, LeadTimeDays: p.LeadTimeDays, UpdatedAt: p.UpdatedAt, Rejected: p.RejectReason != ""}
 		if r.Rejected && p.Status == catalog.StatusDraft {
 			r.Status = "rejected"
 		}

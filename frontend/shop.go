@@ -278,7 +278,7 @@ func (s *Site) product(c *gin.Context) {
 	for _, img := range pp.Images {
 		d.Pics = append(d.Pics, picture(img))
 	}
-	for i := 1; i <= min(pp.Stock, 10); i++ {
+	for i := 1; i <= pp.Available(10); i++ {
 		d.Qtys = append(d.Qtys, i)
 	}
 	p := s.page(c, pp.Title)
@@ -349,12 +349,12 @@ func (s *Site) cartView(c *gin.Context) (cartData, cartItems) {
 			continue
 		}
 		kept = append(kept, it)
-		lv := cartLineView{P: pp, Maker: makerName(st.L, pp.Maker), Qty: it.Qty, Subtotal: pp.Price * int64(it.Qty), Short: pp.Stock < it.Qty}
+		lv := cartLineView{P: pp, Maker: makerName(st.L, pp.Maker), Qty: it.Qty, Subtotal: pp.Price * int64(it.Qty), Short: pp.Available(it.Qty) < it.Qty}
 		if len(pp.Images) > 0 {
 			pic := picture(pp.Images[0])
 			lv.Pic = &pic
 		}
-		for i := 1; i <= max(min(pp.Stock, maxLineQty), it.Qty); i++ {
+		for i := 1; i <= max(pp.Available(maxLineQty), it.Qty); i++ {
 			lv.Qtys = append(lv.Qtys, i)
 		}
 		d.Lines = append(d.Lines, lv)

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/bson"
 
@@ -196,6 +197,17 @@ func (s *Service) UpdateSettings(ctx context.Context, actor accounts.Actor, id s
 	if in.ProgramSharePercent != nil {
 		add("programSharePercent", *in.ProgramSharePercent)
 	}
+	if in.Shipping != nil {
+		add("shipping", *in.Shipping)
+	}
+	if in.RefundsReverseWages != nil || in.RefundsReverseWagesReason != nil {
+		on, reason, err := s.refundPolicy(ctx, id, in)
+		if err != nil {
+			return Program{}, err
+		}
+		add("refundsReverseWages", on)
+		add("refundsReverseWagesReason", reason)
+	}
 	if len(set) > 0 {
 		if err := s.store.SetProgram(ctx, id, set); err != nil {
 			return Program{}, err
@@ -208,6 +220,32 @@ func (s *Service) UpdateSettings(ctx context.Context, actor accounts.Actor, id s
 		}
 	}
 	return s.store.Program(ctx, id)
+}
+
+// refundPolicy works out whether refunds reverse wages after the change, and why: turned on, it
+// needs a reason of at least MinRefundReasonLen characters (the one given, or the one stored);
+// turned off, the reason is cleared.
+func (s *Service) refundPolicy(ctx context.Context, id string, in SettingsInput) (bool, string, error) {
+	cur, err := s.store.Program(ctx, id)
+	if err != nil {
+		return false, "", err
+	}
+	on, reason := cur.RefundsReverseWages, cur.RefundsReverseWagesReason
+	if in.RefundsReverseWages != nil {
+		on = *in.RefundsReverseWages
+	}
+	if in.RefundsReverseWagesReason != nil {
+		reason = strings.TrimSpace(*in.RefundsReverseWagesReason)
+	}
+	if !on {
+		return false, "", nil
+	}
+	if utf8.RuneCountInString(reason) < MinRefundReasonLen {
+		return false, "", &fault.Error{Kind: fault.Unprocessable, Code: "reason_required",
+			Message: "say why refunds take back the makers' wages",
+			Fields:  map[string]string{"refundsReverseWagesReason": fmt.Sprintf("must be at least %d characters: say why refunds take back the makers' wages", MinRefundReasonLen)}}
+	}
+	return true, reason, nil
 }
 
 // AddCoordinatorInput invites a coordinator to a program.

@@ -461,6 +461,99 @@ func TestUpdateSettings(t *testing.T) {
 	}
 }
 
+func TestUpdateShippingAndRefundSettings(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := mustWorld(t)
+	p := mustProgram(t, w, "Kolkata Jewellery Workshop")
+	c1 := mustCoordinator(t, w, p.ID, "c1@example.org")
+	if p.Shipping != nil || p.RefundsReverseWages {
+		t.Fatalf("a new program has shipping or a refund policy: %+v", p)
+	}
+	free := int64(250000)
+	sh := programs.Shipping{Domestic: &programs.ShippingRate{First: 8000, Additional: 2000},
+		International: &programs.ShippingRate{First: 120000, Additional: 40000}, FreeOver: &free, ProcessingDays: 4}
+	got, err := w.svc.UpdateSettings(ctx, c1, p.ID, programs.SettingsInput{Shipping: &sh})
+	if err != nil || got.Shipping == nil || *got.Shipping.Domestic != *sh.Domestic || *got.Shipping.International != *sh.International ||
+		*got.Shipping.FreeOver != free || got.DispatchDays() != 4 || got.Name != p.Name {
+		t.Fatalf("shipping set: %+v %v", got.Shipping, err)
+	}
+	if amount, ok := got.ShippingQuote("GB", 10000, 2); !ok || amount != 160000 {
+		t.Fatalf("quote abroad from the stored settings: %d %v", amount, ok)
+	}
+	// Replaced as a whole: no international rate now means no shipping abroad.
+	home := programs.Shipping{Domestic: &programs.ShippingRate{First: 5000}, ProcessingDays: 2}
+	if got, err = w.svc.UpdateSettings(ctx, c1, p.ID, programs.SettingsInput{Shipping: &home}); err != nil ||
+		got.Shipping.International != nil || got.Shipping.FreeOver != nil {
+		t.Fatalf("shipping replaced: %+v %v", got.Shipping, err)
+	}
+	if _, ok := got.ShippingQuote("US", 10000, 1); ok {
+		t.Fatal("ships abroad without an international rate")
+	}
+
+	for _, tt := range []struct {
+		name  string
+		in    programs.Shipping
+		field string
+	}{
+		{"negative first", programs.Shipping{Domestic: &programs.ShippingRate{First: -1}}, "shipping.domestic.first"},
+		{"huge additional", programs.Shipping{International: &programs.ShippingRate{Additional: 10_000_001}}, "shipping.international.additional"},
+		{"negative free-over", programs.Shipping{FreeOver: new(int64(-5))}, "shipping.freeOver"},
+		{"too many processing days", programs.Shipping{ProcessingDays: 61}, "shipping.processingDays"},
+	} {
+		_, err := w.svc.UpdateSettings(ctx, c1, p.ID, programs.SettingsInput{Shipping: &tt.in})
+		fe, ok := fault.As(err)
+		if !ok || fe.Kind != fault.Invalid || fe.Fields[tt.field] == "" {
+			t.Errorf("%s: %v, want a field error on %s", tt.name, err, tt.field)
+		}
+	}
+	edge := programs.Shipping{Domestic: &programs.ShippingRate{First: 10_000_000, Additional: 0}, ProcessingDays: 60}
+	if _, err := w.svc.UpdateSettings(ctx, c1, p.ID, programs.SettingsInput{Shipping: &edge}); err != nil {
+		t.Fatalf("the largest allowed settings: %v", err)
+	}
+
+	on, off := true, false
+	short, reason := "because", "  Our partner shelter asked that refunds take back the credited wages  "
+	for _, in := range []programs.SettingsInput{
+		{RefundsReverseWages: &on},
+		{RefundsReverseWages: &on, RefundsReverseWagesReason: &short},
+		{RefundsReverseWagesReason: &reason}, // a reason alone does not turn it on
+	} {
+		got, err := w.svc.UpdateSettings(ctx, c1, p.ID, in)
+		if in.RefundsReverseWages == nil {
+			if err != nil || got.RefundsReverseWages || got.RefundsReverseWagesReason != "" {
+				t.Fatalf("a reason while off: %+v %v", got, err)
+			}
+			continue
+		}
+		fe, ok := fault.As(err)
+		if !ok || fe.Kind != fault.Unprocessable || fe.Fields["refundsReverseWagesReason"] == "" {
+			t.Fatalf("turned on with reason %v: %v, want a 422 field error", in.RefundsReverseWagesReason, err)
+		}
+	}
+	got, err = w.svc.UpdateSettings(ctx, c1, p.ID, programs.SettingsInput{RefundsReverseWages: &on, RefundsReverseWagesReason: &reason})
+	if err != nil || !got.RefundsReverseWages || got.RefundsReverseWagesReason != strings.TrimSpace(reason) {
+		t.Fatalf("turned on: %+v %v", got, err)
+	}
+	if got, err = w.svc.UpdateSettings(ctx, c1, p.ID, programs.SettingsInput{RefundsReverseWages: &on}); err != nil || got.RefundsReverseWagesReason != strings.TrimSpace(reason) {
+		t.Fatalf("on again keeps the stored reason: %+v %v", got, err)
+	}
+	if got, err = w.svc.UpdateSettings(ctx, c1, p.ID, programs.SettingsInput{RefundsReverseWages: &off}); err != nil || got.RefundsReverseWages || got.RefundsReverseWagesReason != "" {
+		t.Fatalf("turned off: %+v %v", got, err)
+	}
+	if got.Shipping == nil || got.Shipping.Domestic.First != 10_000_000 {
+		t.Fatalf("the refund change touched shipping: %+v", got.Shipping)
+	}
+	es := mustEntries(t, w, audit.Query{RecordID: p.ID})
+	if n := countAction(es, "program.settings"); n != 7 {
+		t.Fatalf("program.settings entries = %d, want 7 (3 shipping, 4 refund policy): %+v", n, es)
+	}
+	other := mustProgram(t, w, "Mumbai Tailoring")
+	if _, err := w.svc.UpdateSettings(ctx, c1, other.ID, programs.SettingsInput{Shipping: &home}); !errors.Is(err, programs.ErrNotFound) {
+		t.Fatalf("another program's shipping: %v", err)
+	}
+}
+
 func TestRegisterMakerEncryptsPrivateFields(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
