@@ -170,7 +170,10 @@ func (s *Service) priceItems(ctx context.Context, in []ItemInput, programID stri
 		it := Item{ProductID: p.ID, Title: p.Title, MakerID: p.MakerID, ProgramID: p.ProgramID, Quantity: l.Quantity,
 			UnitPrice: p.Price, Total: p.Price * q,
 			Shares:    Shares{Maker: b.Maker * q, Materials: b.Materials * q, Program: b.Program * q, Fees: b.Fees * q},
-			PayeeType: PayeeMaker, PayeeID: p.MakerID, HoldDays: prog.HoldDays}
+			PayeeType: PayeeMaker, PayeeID: p.MakerID, HoldDays: prog.HoldDays, DispatchDays: prog.DispatchDays()}
+		if p.MadeToOrder {
+			it.MadeToOrder, it.DispatchDays = true, p.LeadTimeDays // the lead time replaces the processing days
+		}
 		if prog.PayeeModel == programs.PayeeProgram {
 			it.PayeeType, it.PayeeID = PayeeProgram, prog.ID
 		}

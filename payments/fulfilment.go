@@ -392,10 +392,11 @@ func (s *Service) quoteShipping(ctx context.Context, fs []Fulfilment, items []It
 	return fs, nil
 }
 
-// shippingQuote is replaced by the program's own rates once programs have them.
+// shippingQuote is the program's charge for one package to country.
 func shippingQuote(prog programs.Program, country string, subtotal int64, units int) (int64, bool) {
-	return 0, true
+	return prog.ShippingQuote(country, subtotal, units)
 }
 
-// programReversesWages is replaced by the program's own setting once programs have it.
-func programReversesWages(p programs.Program) bool { return false }
+// programReversesWages reports whether a program chose, with a recorded reason, that refunds
+// of goods already sent take the maker's wage back.
+func programReversesWages(p programs.Program) bool { return p.RefundsReverseWages }

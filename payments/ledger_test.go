@@ -215,6 +215,11 @@ func TestLedgerHoldPeriod(t *testing.T) {
 // reversal entry's key; Stripe's transfer.reversed for it changes nothing more.
 func TestLedgerReversesTransferredWageOnce(t *testing.T) {
 	w := newWorld(t)
+	// Only a program that chose it (with a recorded reason) takes wages back for sent goods.
+	if err := w.dir.SetProgram(w.ctx, w.progA, bson.M{"refundsReverseWages": true,
+		"refundsReverseWagesReason": "makers agreed: returns are remade and paid again"}); err != nil {
+		t.Fatal(err)
+	}
 	w.mustOnboard(w.makerA, true)
 	o := w.mustPay(w.mustProduct(w.makerA, 5))
 	w.process()
