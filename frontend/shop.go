@@ -3,12 +3,14 @@ package frontend
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/fairhands/marketplace/catalog"
+	"github.com/fairhands/marketplace/payments"
 	"github.com/fairhands/marketplace/programs"
 )
 
@@ -328,6 +330,24 @@ type cartData struct {
 	Lines  []cartLineView
 	Totals []moneyTotal
 	Gone   int
+	// Packages are the cart split by workshop, each with its shipping to Country and the days
+	// it needs before sending: what the buyer will pay, before paying.
+	Packages []cartPackage
+	Country  string
+	// Total is items plus shipping (one currency); zero when it cannot be quoted.
+	Total    int64
+	Currency string
+	NoShip   bool // some workshop does not ship to Country
+}
+
+// cartPackage is one workshop's part of the cart.
+type cartPackage struct {
+	Number, Of int
+	Program    programs.PublicProgram
+	Titles     []string
+	Shipping   int64
+	Days       int
+	Ships      bool
 }
 
 type moneyTotal struct {
@@ -366,8 +386,39 @@ func (s *Site) cartView(c *gin.Context) (cartData, cartItems) {
 	for _, cur := range order {
 		d.Totals = append(d.Totals, moneyTotal{Amount: totals[cur], Currency: cur})
 	}
+	d.Country = strings.ToUpper(strings.TrimSpace(c.Request.FormValue("country")))
+	if !countryRE.MatchString(d.Country) {
+		d.Country = "IN"
+	}
+	if len(order) == 1 && len(kept) > 0 {
+		var in []payments.ItemInput
+		for _, it := range kept {
+			in = append(in, payments.ItemInput{ProductID: it.ProductID, Quantity: it.Qty})
+		}
+		if q, err := s.Payments.Quote(c.Request.Context(), in, d.Country); err == nil {
+			d.Total, d.Currency = q.Total, q.Currency
+			for k, qp := range q.Packages {
+				cp := cartPackage{Number: k + 1, Of: len(q.Packages), Shipping: qp.Shipping, Days: qp.DispatchDays, Ships: qp.Ships}
+				for _, i := range qp.Items {
+					if i < len(q.Items) {
+						cp.Titles = append(cp.Titles, strconv.Itoa(q.Items[i].Quantity)+" × "+q.Items[i].Title)
+					}
+				}
+				for _, l := range d.Lines {
+					if l.P.Maker.Program.ID == qp.ProgramID {
+						cp.Program = l.P.Maker.Program
+						break
+					}
+				}
+				d.NoShip = d.NoShip || !qp.Ships
+				d.Packages = append(d.Packages, cp)
+			}
+		}
+	}
 	return d, kept
 }
+
+var countryRE = regexp.MustCompile(`^[A-Z]{2}$`)
 
 func (s *Site) cart(c *gin.Context) {
 	st := stateOf(c)
@@ -377,7 +428,7 @@ func (s *Site) cart(c *gin.Context) {
 	}
 	p := s.page(c, st.L.T("cart_title"))
 	p.CartCount = kept.count()
-	p.Form["country"] = "IN"
+	p.Form["country"] = d.Country
 	if st.LoggedIn {
 		p.Form["email"] = st.User.Email
 	}
