@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"strings"
@@ -49,6 +50,7 @@ exactly as a real payment would, but nobody is charged and no maker is paid.</p>
 <thead><tr><th scope="col">Item</th><th scope="col">Quantity</th><th scope="col">Price</th></tr></thead>
 <tbody>
 {{range .Items}}<tr><td>{{.Title}}</td><td>{{.Quantity}}</td><td>{{.Total}}</td></tr>
+{{end}}{{range .Shipping}}<tr><td>{{.Title}}</td><td></td><td>{{.Total}}</td></tr>
 {{end}}</tbody>
 <tfoot><tr><th scope="row" colspan="2">Total</th><td><strong>{{.Total}}</strong></td></tr></tfoot>
 </table>
@@ -75,6 +77,7 @@ type testPayPage struct {
 	OrderID  string
 	Token    string
 	Items    []testPayLine
+	Shipping []testPayLine
 	Total    string
 	Status   string
 	Payable  bool
@@ -90,6 +93,17 @@ func (s *Server) renderTestPay(c *gin.Context, status int, o payments.Order, tok
 	}
 	for _, it := range o.Items {
 		p.Items = append(p.Items, testPayLine{Title: it.Title, Quantity: it.Quantity, Total: money.Format(it.Total, o.Currency)})
+	}
+	fs := o.Packages()
+	for k, f := range fs {
+		if f.Shipping <= 0 {
+			continue
+		}
+		title := "Shipping"
+		if len(fs) > 1 {
+			title = fmt.Sprintf("Shipping, package %d of %d (sent within %d days)", k+1, len(fs), f.DispatchDays)
+		}
+		p.Shipping = append(p.Shipping, testPayLine{Title: title, Total: money.Format(f.Shipping, o.Currency)})
 	}
 	c.Header("Cache-Control", "no-store")
 	c.Header("X-Robots-Tag", "noindex")
