@@ -21,49 +21,51 @@ type productSeed struct {
 	hours                        float64
 	materials                    int64 // minor units
 	stock                        int
+	// leadDays > 0 makes it made to order: sold without stock, sent after so many days.
+	leadDays int
 }
 
 // goods lists believable products per program (matched by the program's city).
 var goods = map[string][]productSeed{
 	"Kolkata": {
-		{"Brass jhumka earrings", "jewellery", "Bell-shaped brass earrings with tiny hand-set beads, light enough for all-day wear.", 3, 18000, 8},
-		{"Terracotta bead necklace", "jewellery", "Hand-rolled terracotta beads, sun-dried and painted in earth reds, on a cotton cord.", 4, 9000, 6},
-		{"Dokra brass pendant", "jewellery", "A small owl cast by the lost-wax dokra method, on an adjustable black thread.", 5, 22000, 5},
-		{"Oxidised bangles, set of four", "jewellery", "Four slim bangles with a hand-chased leaf pattern and an antique finish.", 3.5, 16000, 10},
-		{"Seed-bead anklet pair", "jewellery", "Two anklets woven from glass seed beads with a brass hook clasp.", 2.5, 6000, 12},
-		{"Shell and brass hair pin", "accessories", "A brass pin topped with a cowrie shell, strong enough for a thick bun.", 1.5, 4000, 9},
-		{"Hand-painted wooden bangle", "jewellery", "Mango-wood bangle painted with a Kalighat-style fish motif and sealed.", 2, 5000, 7},
-		{"Jute and bead bracelet", "jewellery", "Braided jute with terracotta and glass beads; ties to fit any wrist.", 1.5, 3000, 15},
-		{"Kundan-style drop earrings", "jewellery", "Festive drop earrings with glass kundan stones set in gold-tone brass.", 4, 20000, 6},
-		{"Tribal coin choker", "jewellery", "A choker of hammered brass coins on a braided cotton band.", 5, 24000, 4},
-		{"Copper wire ring", "jewellery", "A ring of twisted copper wire around a single river stone.", 1, 2500, 14},
-		{"Beaded tassel keyring", "accessories", "A bright tassel of cotton thread and glass beads on a brass ring.", 1, 2000, 20},
-		{"Glass bead mala", "jewellery", "108 glass beads knotted by hand on silk thread, finished with a tassel.", 6, 12000, 5},
-		{"Brass leaf stud earrings", "jewellery", "Small hammered brass leaves on surgical-steel posts.", 2, 7000, 11},
-		{"Thread-wrapped hoop earrings", "jewellery", "Light hoops wrapped in silk thread in sunset colours.", 2, 4500, 10},
-		{"Recycled sari bead bracelet", "jewellery", "Beads rolled from offcuts of old silk saris, strung on elastic.", 2.5, 2500, 9},
-		{"Enamel peacock brooch", "accessories", "A brass peacock filled with blue and green enamel, with a safety clasp.", 4, 14000, 6},
-		{"Macramé and brass necklace", "jewellery", "Knotted cotton macramé framing a hammered brass disc.", 3.5, 8000, 7},
+		{"Brass jhumka earrings", "jewellery", "Bell-shaped brass earrings with tiny hand-set beads, light enough for all-day wear.", 3, 18000, 8, 0},
+		{"Terracotta bead necklace", "jewellery", "Hand-rolled terracotta beads, sun-dried and painted in earth reds, on a cotton cord.", 4, 9000, 6, 0},
+		{"Dokra brass pendant", "jewellery", "A small owl cast by the lost-wax dokra method, on an adjustable black thread.", 5, 22000, 5, 0},
+		{"Oxidised bangles, set of four", "jewellery", "Four slim bangles with a hand-chased leaf pattern and an antique finish.", 3.5, 16000, 10, 0},
+		{"Seed-bead anklet pair", "jewellery", "Two anklets woven from glass seed beads with a brass hook clasp.", 2.5, 6000, 12, 0},
+		{"Shell and brass hair pin", "accessories", "A brass pin topped with a cowrie shell, strong enough for a thick bun.", 1.5, 4000, 9, 0},
+		{"Hand-painted wooden bangle", "jewellery", "Mango-wood bangle painted with a Kalighat-style fish motif and sealed.", 2, 5000, 7, 0},
+		{"Jute and bead bracelet", "jewellery", "Braided jute with terracotta and glass beads; ties to fit any wrist.", 1.5, 3000, 15, 0},
+		{"Kundan-style drop earrings", "jewellery", "Festive drop earrings with glass kundan stones set in gold-tone brass.", 4, 20000, 6, 0},
+		{"Tribal coin choker", "jewellery", "A choker of hammered brass coins on a braided cotton band.", 5, 24000, 4, 0},
+		{"Copper wire ring", "jewellery", "A ring of twisted copper wire around a single river stone.", 1, 2500, 14, 0},
+		{"Beaded tassel keyring", "accessories", "A bright tassel of cotton thread and glass beads on a brass ring.", 1, 2000, 20, 0},
+		{"Glass bead mala", "jewellery", "108 glass beads knotted by hand on silk thread, finished with a tassel.", 6, 12000, 5, 0},
+		{"Brass leaf stud earrings", "jewellery", "Small hammered brass leaves on surgical-steel posts.", 2, 7000, 11, 0},
+		{"Thread-wrapped hoop earrings", "jewellery", "Light hoops wrapped in silk thread in sunset colours.", 2, 4500, 10, 0},
+		{"Recycled sari bead bracelet", "jewellery", "Beads rolled from offcuts of old silk saris, strung on elastic.", 2.5, 2500, 9, 0},
+		{"Enamel peacock brooch", "accessories", "A brass peacock filled with blue and green enamel, with a safety clasp.", 4, 14000, 6, 0},
+		{"Macramé and brass necklace", "jewellery", "Knotted cotton macramé framing a hammered brass disc.", 3.5, 8000, 7, 0},
 	},
 	"Mumbai": {
-		{"Kantha-stitch tote bag", "bags", "A sturdy cotton tote layered from old saris and quilted with running kantha stitches.", 6, 15000, 8},
-		{"Block-print cushion cover", "home", "Cotton cover hand-block printed with an indigo jaal pattern; zip closure, 40 × 40 cm.", 2.5, 9000, 12},
-		{"Patchwork sling bag", "bags", "A cross-body bag pieced from cotton offcuts, lined, with an inside pocket.", 5, 12000, 6},
-		{"Embroidered cotton kurta", "clothing", "A soft cotton kurta with hand embroidery at the neck and cuffs.", 9, 35000, 4},
-		{"Quilted table runner", "home", "A 150 cm runner of quilted cotton in madder red and ivory.", 5, 14000, 5},
-		{"Upcycled denim backpack", "bags", "A roomy backpack cut from reclaimed denim, with padded straps.", 8, 18000, 4},
-		{"Hand-stitched coin purse", "accessories", "A small kantha purse with a brass kiss-lock frame.", 2, 5000, 15},
-		{"Ajrak-print scarf", "clothing", "A light cotton scarf printed in the Ajrak style with natural dyes.", 3, 11000, 9},
-		{"Zari-edged potli bag", "bags", "A drawstring potli in raw silk with a gold zari border, for weddings and festivals.", 3, 10000, 10},
-		{"Kantha baby blanket", "home", "Seven layers of soft old cotton quilted together: warm and washable.", 10, 20000, 3},
-		{"Appliqué elephant tote", "bags", "A canvas tote with a hand-stitched appliqué elephant.", 4, 10000, 8},
-		{"Block-print apron", "home", "A cotton apron with deep pockets and adjustable ties, block printed in rust.", 2.5, 8000, 10},
-		{"Embroidered spectacle case", "accessories", "A padded glasses case with chain-stitch flowers and a snap.", 1.5, 3500, 14},
-		{"Khadi shoulder bag", "bags", "A simple shoulder bag of handspun khadi with a long strap.", 3, 9000, 9},
-		{"Kantha-stitch throw", "home", "A generous throw of layered cotton saris, quilted edge to edge.", 14, 30000, 3},
-		{"Drawstring pouches, set of three", "accessories", "Three cotton pouches in graded sizes for travel or gifts.", 2, 4500, 16},
-		{"Mirror-work cushion cover", "home", "Cotton cover with hand-stitched shisha mirrors and a zip.", 4, 9000, 7},
-		{"Handloom cotton stole", "clothing", "A handloom stole with tasselled ends, soft from the first wear.", 3, 12000, 8},
+		{"Kantha-stitch tote bag", "bags", "A sturdy cotton tote layered from old saris and quilted with running kantha stitches.", 6, 15000, 8, 0},
+		{"Block-print cushion cover", "home", "Cotton cover hand-block printed with an indigo jaal pattern; zip closure, 40 × 40 cm.", 2.5, 9000, 12, 0},
+		{"Patchwork sling bag", "bags", "A cross-body bag pieced from cotton offcuts, lined, with an inside pocket.", 5, 12000, 6, 0},
+		{"Embroidered cotton kurta", "clothing", "A soft cotton kurta with hand embroidery at the neck and cuffs, stitched to order.", 9, 35000, 0, 10},
+		{"Quilted table runner", "home", "A 150 cm runner of quilted cotton in madder red and ivory.", 5, 14000, 5, 0},
+		{"Upcycled denim backpack", "bags", "A roomy backpack cut from reclaimed denim, with padded straps.", 8, 18000, 4, 0},
+		{"Hand-stitched coin purse", "accessories", "A small kantha purse with a brass kiss-lock frame.", 2, 5000, 15, 0},
+		{"Ajrak-print scarf", "clothing", "A light cotton scarf printed in the Ajrak style with natural dyes.", 3, 11000, 9, 0},
+		{"Zari-edged potli bag", "bags", "A drawstring potli in raw silk with a gold zari border, for weddings and festivals.", 3, 10000, 10, 0},
+		{"Kantha baby blanket", "home", "Seven layers of soft old cotton quilted together: warm and washable.", 10, 20000, 3, 0},
+		{"Appliqué elephant tote", "bags", "A canvas tote with a hand-stitched appliqué elephant.", 4, 10000, 8, 0},
+		{"Block-print apron", "home", "A cotton apron with deep pockets and adjustable ties, block printed in rust.", 2.5, 8000, 10, 0},
+		{"Embroidered spectacle case", "accessories", "A padded glasses case with chain-stitch flowers and a snap.", 1.5, 3500, 14, 0},
+		{"Khadi shoulder bag", "bags", "A simple shoulder bag of handspun khadi with a long strap.", 3, 9000, 9, 0},
+		{"Kantha-stitch throw", "home", "A generous throw of layered cotton saris, quilted edge to edge once you order it.", 14, 30000, 0, 21},
+		{"Drawstring pouches, set of three", "accessories", "Three cotton pouches in graded sizes for travel or gifts.", 2, 4500, 16, 0},
+		{"Mirror-work cushion cover", "home", "Cotton cover with hand-stitched shisha mirrors and a zip.", 4, 9000, 7, 0},
+		{"Handloom cotton stole", "clothing", "A handloom stole with tasselled ends, soft from the first wear.", 3, 12000, 8, 0},
 	},
 }
 
@@ -89,23 +91,24 @@ func goodsFor(p programs.Program) []productSeed {
 // seedCatalog lists three products for each demo maker through the real lifecycle: most are
 // approved and published, two per program wait for review, and one per program was sent back
 // with a reason, so every screen has something to show.
-func seedCatalog(ctx context.Context, a *app.App) error {
+func seedCatalog(ctx context.Context, a *app.App) (map[string][]catalog.Product, error) {
+	published := map[string][]catalog.Product{}
 	for _, ps := range seeds {
 		coordUser, err := a.Accounts.UserByLogin(ctx, ps.coordinator.Email)
 		if err != nil {
-			return fmt.Errorf("coordinator %s: %w", ps.coordinator.Email, err)
+			return nil, fmt.Errorf("coordinator %s: %w", ps.coordinator.Email, err)
 		}
 		coord := accounts.ActorOf(coordUser, "seed")
 		if len(coord.ProgramIDs) == 0 {
-			return fmt.Errorf("coordinator %s has no program", ps.coordinator.Email)
+			return nil, fmt.Errorf("coordinator %s has no program", ps.coordinator.Email)
 		}
 		prog, err := a.Programs.Registry().Program(ctx, coord.ProgramIDs[len(coord.ProgramIDs)-1])
 		if err != nil {
-			return err
+			return nil, err
 		}
 		makers, err := a.Programs.Registry().Makers(ctx, []string{prog.ID})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		byName := map[string]programs.Maker{}
 		for _, m := range makers {
@@ -115,39 +118,40 @@ func seedCatalog(ctx context.Context, a *app.App) error {
 		for i, ms := range ps.makers {
 			m, ok := byName[ms.display]
 			if !ok {
-				return fmt.Errorf("demo maker %s not found in %s", ms.display, prog.Name)
+				return nil, fmt.Errorf("demo maker %s not found in %s", ms.display, prog.Name)
 			}
 			u, err := a.Accounts.User(ctx, m.ID)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			maker := accounts.ActorOf(u, "seed")
 			for j := range 3 {
 				g := list[(i*3+j)%len(list)]
 				p, err := a.Catalog.Create(ctx, maker, catalog.CreateInput{Title: g.title, Description: g.description,
 					Category: g.category, Price: fairPrice(g, prog, a.Catalog.Fees), Currency: prog.Currency,
-					Stock: g.stock, HoursOfWork: g.hours, MaterialsCost: g.materials})
+					Stock: g.stock, HoursOfWork: g.hours, MaterialsCost: g.materials, MadeToOrder: g.leadDays > 0, LeadTimeDays: g.leadDays})
 				if err != nil {
-					return fmt.Errorf("product %q: %w", g.title, err)
+					return nil, fmt.Errorf("product %q: %w", g.title, err)
 				}
 				if _, err := a.Catalog.Submit(ctx, maker, p.ID); err != nil {
-					return fmt.Errorf("submit %q: %w", g.title, err)
+					return nil, fmt.Errorf("submit %q: %w", g.title, err)
 				}
 				switch {
 				case j == 2 && (i == 1 || i == 3): // waiting for the coordinator
 				case j == 2 && i == 4:
 					if _, err := a.Catalog.Reject(ctx, coord, p.ID, "Lovely work. Please add a photo that shows the clasp, then send it again."); err != nil {
-						return fmt.Errorf("reject %q: %w", g.title, err)
+						return nil, fmt.Errorf("reject %q: %w", g.title, err)
 					}
 				default:
 					if _, err := a.Catalog.Approve(ctx, coord, p.ID, catalog.ReviewInput{}); err != nil {
-						return fmt.Errorf("approve %q: %w", g.title, err)
+						return nil, fmt.Errorf("approve %q: %w", g.title, err)
 					}
+					published[prog.ID] = append(published[prog.ID], p)
 				}
 			}
 		}
 	}
-	return nil
+	return published, nil
 }
 
 // AddProducts adds n published products spread over the demo makers, for load tests. They are

@@ -100,8 +100,12 @@ func Seed(ctx context.Context, a *app.App, out io.Writer) error {
 		}
 	}
 	// Each domain seeds its part in its own file (demo/catalog.go, demo/training.go).
-	if err := seedCatalog(ctx, a); err != nil {
+	published, err := seedCatalog(ctx, a)
+	if err != nil {
 		return fmt.Errorf("demo products: %w", err)
+	}
+	if err := seedOrders(ctx, a, adminActor, published); err != nil {
+		return fmt.Errorf("demo orders: %w", err)
 	}
 	if err := seedTraining(ctx, a); err != nil {
 		return fmt.Errorf("demo training: %w", err)
