@@ -559,3 +559,138 @@ func TestBrowserMakerData(t *testing.T) {
 		t.Fatal("the public page still shows the story")
 	}
 }
+
+// phone360 is a small phone: 360 CSS pixels wide, the narrowest the pages are made for.
+func phone360(t *testing.T) context.Context {
+	t.Helper()
+	ctx := browser(t, true)
+	if err := chromedp.Run(ctx, chromedp.EmulateViewport(360, 780, chromedp.EmulateScale(2), chromedp.EmulateMobile)); err != nil {
+		t.Fatal(err)
+	}
+	return ctx
+}
+
+// fitsPhone fails if the page scrolls sideways or has a button or button-like link under 48 px.
+func fitsPhone(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	var small []string
+	var overflow bool
+	run(t, ctx, name+" fits",
+		chromedp.Evaluate(`Array.from(document.querySelectorAll('main a.btn, main button:not([hidden]), main summary.btn, main .tabs a')).filter(e => e.getBoundingClientRect().height < 48).map(e => e.textContent.trim())`, &small),
+		chromedp.Evaluate(`document.documentElement.scrollWidth > window.innerWidth`, &overflow),
+	)
+	if len(small) > 0 || overflow {
+		shot(t, ctx, "failed-"+name)
+		t.Fatalf("%s on a 360 px phone: targets under 48px %q, sideways scrolling %v", name, small, overflow)
+	}
+}
+
+// TestBrowserOrderDesk: on 360 px phones, a buyer pays a cart from two workshops; the Kolkata
+// coordinator opens her order desk, opens the packing slip and sends her package; the Mumbai
+// package still waits on the Mumbai desk; the buyer's page shows one sent, one being prepared.
+func TestBrowserOrderDesk(t *testing.T) {
+	s := startSite(t)
+	kol := s.program("Kolkata Beads", "Kolkata")
+	mum := s.program("Mumbai Tailoring", "Mumbai")
+	kc := s.coordinator(kol.ID, "rina@browser.test")
+	mc := s.coordinator(mum.ID, "meera@browser.test")
+	tara := s.maker(kol.ID, kc, "tara", "Tara")
+	kavya := s.maker(mum.ID, mc, "kavya", "Kavya")
+	p1 := s.product(kol, tara, kc, "Brass jhumka earrings", "jewellery")
+	p2 := s.product(mum, kavya, mc, "Kantha tote bag", "bags")
+
+	buyer := phone360(t)
+	for _, p := range []catalog.Product{p1, p2} {
+		run(t, buyer, "add "+p.Title,
+			chromedp.Navigate(s.base+"/products/"+p.ID),
+			chromedp.WaitVisible(`form[action="/cart"] button[type=submit]`, chromedp.ByQuery),
+			chromedp.Click(`form[action="/cart"] button[type=submit]`, chromedp.ByQuery),
+			chromedp.WaitVisible(".flash", chromedp.ByQuery),
+		)
+	}
+	var orderURL string
+	run(t, buyer, "checkout and pay",
+		chromedp.Navigate(s.base+"/cart"),
+		chromedp.WaitVisible(`form[action="/checkout"]`, chromedp.ByQuery),
+		chromedp.SendKeys("#f-email", "priya@example.org", chromedp.ByQuery),
+		chromedp.SendKeys("#f-name", "Priya Buyer", chromedp.ByQuery),
+		chromedp.SendKeys("#f-line1", "12 Park Street", chromedp.ByQuery),
+		chromedp.SendKeys("#f-city", "Bengaluru", chromedp.ByQuery),
+		chromedp.SendKeys("#f-postalCode", "560001", chromedp.ByQuery),
+		chromedp.Click(`form[action="/checkout"] button[type=submit]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`form[action^="/checkout/test/"] button`, chromedp.ByQuery),
+		chromedp.Click(`form[action^="/checkout/test/"] button`, chromedp.ByQuery),
+		chromedp.WaitVisible(".packages", chromedp.ByQuery),
+		chromedp.Location(&orderURL),
+	)
+	wantText(t, buyer, ".packages", "Package 1 of 2")
+	wantText(t, buyer, ".packages", "Being prepared")
+	shot(t, buyer, "desk-buyer-paid")
+
+	desk := phone360(t)
+	login(t, desk, s.base, "rina@browser.test")
+	run(t, desk, "open the desk",
+		chromedp.Navigate(s.base+"/coordinator/programs/"+kol.ID),
+		chromedp.WaitVisible(`a.tile[href$="/desk"]`, chromedp.ByQuery),
+		chromedp.Click(`a.tile[href$="/desk"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`form[action$="/send"]`, chromedp.ByQuery),
+	)
+	wantText(t, desk, ".pkg", "Brass jhumka earrings")
+	wantText(t, desk, ".pkg address", "12 Park Street")
+	if got, _ := text(desk, "main"); strings.Contains(got, "Kantha tote bag") {
+		t.Fatal("the Kolkata desk shows the Mumbai package")
+	}
+	fitsPhone(t, desk, "desk")
+	shot(t, desk, "desk-kolkata-to-prepare")
+	var printable bool
+	run(t, desk, "packing slip",
+		chromedp.Click(`a[href$="/slip"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(".slip", chromedp.ByQuery),
+		chromedp.Evaluate(`!document.querySelector('button[data-print]').hidden`, &printable),
+	)
+	wantText(t, desk, ".slip", "Package 1 of 2")
+	wantText(t, desk, ".slip", "Tara")
+	if got, _ := text(desk, ".slip"); strings.Contains(got, "₹") || strings.Contains(got, "Legal") {
+		t.Fatalf("the packing slip shows a price or a legal name: %q", got)
+	}
+	if !printable {
+		t.Fatal("the slip's Print button stayed hidden with JavaScript on")
+	}
+	fitsPhone(t, desk, "slip")
+	shot(t, desk, "desk-packing-slip")
+	run(t, desk, "send",
+		chromedp.Click(`.slip-back`, chromedp.ByQuery),
+		chromedp.WaitVisible(`form[action$="/send"]`, chromedp.ByQuery),
+		chromedp.SendKeys(`form[action$="/send"] input[name=carrier]`, "India Post", chromedp.ByQuery),
+		chromedp.SendKeys(`form[action$="/send"] input[name=trackingNumber]`, "EE123456789IN", chromedp.ByQuery),
+		chromedp.Click(`form[action$="/send"] button`, chromedp.ByQuery),
+		chromedp.WaitVisible(".flash", chromedp.ByQuery),
+	)
+	wantText(t, desk, ".flash", "Package marked as sent")
+	wantText(t, desk, "main", "Nothing to prepare")
+	shot(t, desk, "desk-kolkata-after-sending")
+	run(t, desk, "sent list", chromedp.Click(`.tabs a[href$="tab=sent"]`, chromedp.ByQuery), chromedp.WaitVisible(`form[action$="/refund"]`, chromedp.ByQuery))
+	wantText(t, desk, ".pkg", "EE123456789IN")
+	shot(t, desk, "desk-kolkata-sent")
+
+	mdesk := phone360(t)
+	login(t, mdesk, s.base, "meera@browser.test")
+	run(t, mdesk, "mumbai desk", chromedp.Navigate(s.base+"/coordinator/programs/"+mum.ID+"/desk?lang=hi"), chromedp.WaitVisible(`form[action$="/send"]`, chromedp.ByQuery))
+	wantText(t, mdesk, ".pkg", "Kantha tote bag")
+	fitsPhone(t, mdesk, "mumbai desk")
+	shot(t, mdesk, "desk-mumbai-hindi")
+
+	maker := phone360(t)
+	login(t, maker, s.base, "kavya")
+	run(t, maker, "maker work", chromedp.Navigate(s.base+"/maker?lang=bn"), chromedp.WaitVisible(`.work`, chromedp.ByQuery))
+	wantText(t, maker, ".work", "Kantha tote bag")
+	fitsPhone(t, maker, "maker home")
+	shot(t, maker, "desk-maker-work-bengali")
+
+	run(t, buyer, "buyer's page", chromedp.Navigate(orderURL), chromedp.WaitVisible(".packages", chromedp.ByQuery))
+	wantText(t, buyer, ".packages", "Sent on")
+	wantText(t, buyer, ".packages", "EE123456789IN")
+	wantText(t, buyer, ".packages", "Being prepared")
+	fitsPhone(t, buyer, "order page")
+	shot(t, buyer, "desk-buyer-one-sent")
+}

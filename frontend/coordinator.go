@@ -55,7 +55,10 @@ type dashboardData struct {
 	Todos    []todo
 	Makers   []makerRow
 	Programs []programs.Program
-	Orders   []orderRow
+	// ToPrepare are the program's packages waiting to be sent, oldest due first (the desk
+	// shows them in full; the dashboard only counts and names them).
+	ToPrepare []payments.FulfilmentView
+	Desk      string
 	// Flagged are orders with a payment that did not match them: nothing was credited.
 	Flagged []orderRow
 	Review  []productRow
@@ -130,12 +133,11 @@ func (s *Site) renderDashboard(c *gin.Context, status int, p *Page) {
 		return
 	}
 	d.Review = review
-	orders, err := s.ordersToShip(ctx, st.Actor, prog.ID)
-	if err != nil {
+	if d.ToPrepare, err = s.Payments.Fulfilments(ctx, st.Actor, prog.ID, payments.FulfilmentQuery{Status: payments.FulfilToPrepare, Limit: 200}); err != nil {
 		s.fail(c, err)
 		return
 	}
-	d.Orders = orders
+	d.Desk = deskPath(prog.ID, "", "")
 	if d.Flagged, err = s.orderRows(ctx, st.Actor, prog.ID, payments.OrderQuery{Flagged: true, Limit: 200}); err != nil {
 		s.fail(c, err)
 		return
@@ -147,7 +149,7 @@ func (s *Site) renderDashboard(c *gin.Context, status int, p *Page) {
 	}
 	d.Todos = []todo{
 		{Label: l.T("coord_todo_review"), Count: len(review), Href: base + "/review"},
-		{Label: l.T("coord_todo_ship"), Count: len(orders), Href: base + "#orders"},
+		{Label: l.T("coord_todo_ship"), Count: len(d.ToPrepare), Href: d.Desk},
 		{Label: l.T("coord_todo_attention"), Count: attention, Href: base + "#makers"},
 		{Label: l.T("coord_todo_followups"), Count: followUps, Href: base + "/training"},
 	}

@@ -6,14 +6,16 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/fairhands/marketplace/catalog"
+	"github.com/fairhands/marketplace/payments"
 )
 
 // makerHomeData is the maker's home: few words, big targets, numbers first.
 type makerHomeData struct {
-	Products       []productRow
-	Live, Waiting  int
-	NeedChanges    int
-	Orders         []orderRow
+	Products      []productRow
+	Live, Waiting int
+	NeedChanges   int
+	// Work is what she has to make or prepare, from packages not yet sent.
+	Work           []payments.WorkLine
 	Money          *moneyView
 	Progress       *progressView
 	PayoutsEnabled bool
@@ -43,7 +45,7 @@ func (s *Site) makerHome(c *gin.Context) {
 			d.NeedChanges++
 		}
 	}
-	if d.Orders, err = s.makerOrders(ctx, st.Actor, m.ID); err != nil {
+	if d.Work, err = s.Payments.MakerWork(ctx, st.Actor, m.ID); err != nil {
 		s.fail(c, err)
 		return
 	}

@@ -110,11 +110,6 @@ func (s *Site) order(c *gin.Context) {
 	s.render(c, http.StatusOK, "order", p)
 }
 
-// ordersToShip lists a program's paid orders waiting to be sent.
-func (s *Site) ordersToShip(ctx context.Context, a accounts.Actor, programID string) ([]orderRow, error) {
-	return s.orderRows(ctx, a, programID, payments.OrderQuery{Status: payments.StatusPaid, Limit: 200})
-}
-
 // orderRows lists the orders of q that have an item of the program.
 func (s *Site) orderRows(ctx context.Context, a accounts.Actor, programID string, q payments.OrderQuery) ([]orderRow, error) {
 	v, err := s.Payments.Orders(ctx, a, q)
@@ -140,7 +135,9 @@ func (s *Site) orderRows(ctx context.Context, a accounts.Actor, programID string
 	return out, nil
 }
 
-// coordShip marks an order shipped, with an optional tracking number.
+// coordShip sends the coordinator's own packages of an order with one tracking number (the
+// form before the order desk; another program's package is left to its coordinators), then
+// goes to the desk.
 func (s *Site) coordShip(c *gin.Context) {
 	st := stateOf(c)
 	o, err := s.Payments.Ship(c.Request.Context(), st.Actor, c.Param("id"), payments.ShipInput{
@@ -151,9 +148,9 @@ func (s *Site) coordShip(c *gin.Context) {
 	}
 	to := "/coordinator"
 	if pid := c.PostForm("program"); pid != "" && st.Actor.Coordinates(pid) {
-		to = "/coordinator/programs/" + pid + "#orders"
+		to = deskPath(pid, "", "")
 	} else if len(o.ProgramIDs) > 0 {
-		to = "/coordinator/programs/" + o.ProgramIDs[0] + "#orders"
+		to = deskPath(o.ProgramIDs[0], "", "")
 	}
 	s.redirectFlash(c, to, "shipped")
 }
@@ -161,7 +158,10 @@ func (s *Site) coordShip(c *gin.Context) {
 // moneyView is a maker's money in few words: earned, paid out, still coming.
 type moneyView struct {
 	Earned, Paid, Waiting int64
-	Currency              string
+	// AwaitingDispatch is the part of Waiting whose package is not sent yet: a wage is payable
+	// only once the work has left the workshop.
+	AwaitingDispatch int64
+	Currency         string
 }
 
 func (s *Site) makerMoney(ctx context.Context, a accounts.Actor, makerID string) (*moneyView, error) {
@@ -176,55 +176,7 @@ func (s *Site) makerMoney(ctx context.Context, a accounts.Actor, makerID string)
 		return nil, nil
 	}
 	return &moneyView{Earned: e.Balance.Pending + e.Balance.Transferred, Paid: e.Balance.Transferred,
-		Waiting: e.Balance.Pending, Currency: e.Balance.Currency}, nil
-}
-
-// makerOrders lists the maker's recent sales (the last 30 days), the goods to prepare.
-func (s *Site) makerOrders(ctx context.Context, a accounts.Actor, makerID string) ([]orderRow, error) {
-	e, err := s.Payments.Earnings(ctx, a, makerID)
-	if err != nil {
-		if fault.KindOf(err) == fault.NotFound {
-			return nil, nil
-		}
-		return nil, err
-	}
-	since := s.now().Add(-30 * 24 * time.Hour)
-	byOrder := map[string]*orderRow{}
-	var order []string
-	titles := map[string]string{}
-	reversed := map[string]bool{}
-	for _, en := range e.Entries {
-		if en.Kind == payments.KindReversal {
-			reversed[en.OrderID+"/"+en.ProductID] = true
-		}
-	}
-	for _, en := range e.Entries {
-		if en.Kind != payments.KindEarning || en.CreatedAt.Before(since) || reversed[en.OrderID+"/"+en.ProductID] {
-			continue
-		}
-		r, ok := byOrder[en.OrderID]
-		if !ok {
-			r = &orderRow{ID: en.OrderID, Ref: shortRef(en.OrderID), PaidAt: en.CreatedAt, Cur: en.Currency}
-			byOrder[en.OrderID] = r
-			order = append(order, en.OrderID)
-		}
-		t, ok := titles[en.ProductID]
-		if !ok {
-			if p, err := s.Catalog.Product(ctx, a, en.ProductID); err == nil {
-				t = p.Title
-			}
-			titles[en.ProductID] = t
-		}
-		if t != "" {
-			r.Items = append(r.Items, t)
-		}
-		r.Total += en.Amount
-	}
-	out := make([]orderRow, 0, len(order))
-	for _, id := range order {
-		out = append(out, *byOrder[id])
-	}
-	return out, nil
+		Waiting: e.Balance.Pending, AwaitingDispatch: e.Balance.AwaitingDispatch, Currency: e.Balance.Currency}, nil
 }
 
 // makerPayouts opens Stripe's onboarding for the maker's payouts.

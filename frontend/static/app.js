@@ -45,6 +45,11 @@
     if (mats) mats.addEventListener('input', update);
   }
 })();
+// The packing slip's "Print" button (hidden without JavaScript: the browser's own menu prints).
+document.querySelectorAll('button[data-print]').forEach(function (b) {
+  b.hidden = false;
+  b.addEventListener('click', function () { window.print(); });
+});
 // Follow the "continue to payment" link at once (a script navigation, which the form-action
 // policy does not cover); without JavaScript the person presses the link.
 (function () {
