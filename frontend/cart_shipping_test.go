@@ -28,3 +28,22 @@ func TestCartShowsShippingPerPackage(t *testing.T) {
 	must(t, w.get("/cart?country=IN&lang=hi"), http.StatusOK, "डाक ख़र्च ₹100.50", "3 दिन में भेजा जाएगा")
 	must(t, w.get("/cart?country=GB&lang=bn"), http.StatusOK, "GB-তে পাঠায় না")
 }
+
+// TestCheckoutToACountryNotServed: checking out to a country the workshop does not ship to
+// keeps what was typed and says so next to the country, naming the workshop; nothing is held.
+func TestCheckoutToACountryNotServed(t *testing.T) {
+	s := newShop(t)
+	if _, err := s.e.App.Programs.UpdateSettings(context.Background(), s.coord, s.programID, programs.SettingsInput{
+		Shipping: &programs.Shipping{Domestic: &programs.ShippingRate{First: 8000}, ProcessingDays: 2}}); err != nil {
+		t.Fatal(err)
+	}
+	w := newWeb(t, s.e)
+	w.post("/cart", url.Values{"product": {s.products[0].ID}, "qty": {"1"}, "mode": {"add"}})
+	w.get("/cart?lang=en")
+	form := url.Values{"email": {"guest@test.example"}, "name": {"Jo Buyer"}, "line1": {"1 High Street"}, "city": {"London"},
+		"postalCode": {"N1 9GU"}, "country": {"GB"}}
+	p := w.post("/checkout", form)
+	must(t, p, http.StatusUnprocessableEntity, "Kolkata Beads does not ship to GB", `value="1 High Street"`, `value="London"`)
+	// The cart is still there.
+	must(t, w.get("/cart"), http.StatusOK, "Brass jhumka earrings")
+}

@@ -74,6 +74,12 @@ func (s *Site) checkout(c *gin.Context) {
 				p.Errors[rest] = v
 			}
 		}
+		if fe, ok := fault.As(err); ok && fe.Code == "no_shipping" {
+			// Said next to the country, naming the workshop, in the reader's language.
+			name, _ := fe.Details["program"].(string)
+			p.Errors["country"] = l.T("checkout_no_ship", "Program", name, "Country", strings.ToUpper(p.Form["country"]))
+			p.Errors["_"] = l.T("error_fix_fields")
+		}
 		d, _ := s.cartView(c)
 		p.D = d
 		s.render(c, http.StatusUnprocessableEntity, "cart", p)
