@@ -209,6 +209,9 @@ func TestOrderDeskTwoPrograms(t *testing.T) {
 	if o, _ := s.e.App.Payments.OrderByToken(context.Background(), s.orderToken); !o.Items[0].Refunded || o.Items[1].Refunded {
 		t.Fatalf("after refunding Kolkata's item: %+v", o.Items)
 	}
+	// The item was sent: the maker keeps her wage, and the workshop's report shows it bore the refund.
+	must(t, a.coord.get("/coordinator/programs/"+a.id+"/reports?lang=en"), http.StatusOK,
+		"The workshop&#39;s own account", "Refunds of goods already sent, borne by the workshop", "(1)")
 
 	// The form from before the desk still works: it sends only Mumbai's own package.
 	p = b.coord.post("/coordinator/orders/"+s.orderID+"/ship", url.Values{"program": {b.id}, "trackingNumber": {"MUM-1"}})
