@@ -133,7 +133,7 @@ func (s *Site) renderDashboard(c *gin.Context, status int, p *Page) {
 		return
 	}
 	d.Review = review
-	if d.ToPrepare, err = s.Payments.Fulfilments(ctx, st.Actor, prog.ID, payments.FulfilmentQuery{Status: payments.FulfilToPrepare, Limit: 200}); err != nil {
+	if d.ToPrepare, err = s.Payments.Fulfilments(ctx, st.Actor, prog.ID, payments.FulfilmentQuery{Status: payments.FulfilToPrepare, Limit: 200, WithoutAddress: true}); err != nil {
 		s.fail(c, err)
 		return
 	}

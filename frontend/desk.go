@@ -87,7 +87,9 @@ func (s *Site) renderDesk(c *gin.Context, status int, p *Page, programID, tab, f
 	for _, k := range deskTabs {
 		d.Tabs = append(d.Tabs, deskTab{Key: k, Label: l.T("desk_tab_" + k), Href: deskPath(prog.ID, k, ""), Current: k == tab})
 	}
-	if d.Packages, err = s.Payments.Fulfilments(ctx, st.Actor, prog.ID, payments.FulfilmentQuery{Status: tab, Reference: ref, Limit: 100}); err != nil {
+	if d.Packages, err = s.Payments.Fulfilments(ctx, st.Actor, prog.ID, payments.FulfilmentQuery{Status: tab, Reference: ref, Limit: 100,
+		// Only packages still to send show the address; sent ones need not read it.
+		WithoutAddress: tab != payments.FulfilToPrepare}); err != nil {
 		s.fail(c, err)
 		return
 	}

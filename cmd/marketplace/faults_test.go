@@ -525,6 +525,8 @@ func TestFaultKillDuringPayoutBatch(t *testing.T) {
 		if d := p.deliver(paidEvent(r.str("orderId"), int64(r.json["total"].(float64)))); d.status != 200 {
 			t.Fatalf("webhook: %d %s", d.status, d.body)
 		}
+		// Wages are payable once the package is sent.
+		p.must(200, "POST", "/api/v1/orders/"+r.str("orderId")+"/ship", w.coord, map[string]any{"carrier": "India Post"})
 	}
 	transfers := func() []stripetest.Request {
 		var out []stripetest.Request
@@ -751,6 +753,7 @@ func TestFaultStripeUnavailable(t *testing.T) {
 	if d := p.deliver(paidEvent(order.str("orderId"), int64(order.json["total"].(float64)))); d.status != 200 {
 		t.Fatalf("webhook: %d %s", d.status, d.body)
 	}
+	p.must(200, "POST", "/api/v1/orders/"+order.str("orderId")+"/ship", w.coord, map[string]any{"carrier": "India Post"})
 	deadline := time.Now().Add(30 * time.Second)
 	for len(sw.transferKeys()) == 0 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
