@@ -162,6 +162,8 @@ func (s *Site) Mount(r *gin.Engine) {
 	co.POST("/programs/:id/attendance", s.coordAttendance)
 	co.GET("/programs/:id/reports", s.coordReports)
 	co.GET("/programs/:id/reports/:kind", s.coordReportCSV)
+	co.GET("/programs/:id/audit", s.coordAudit)
+	co.GET("/programs/:id/audit.csv", s.coordAuditCSV)
 	co.GET("/programs/:id/desk", s.coordDesk)
 	co.GET("/fulfilments/:id/slip", s.coordSlip)
 	co.POST("/fulfilments/:id/send", s.coordFulfilSend)
