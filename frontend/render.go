@@ -219,6 +219,7 @@ func (s *Site) redirectFlash(c *gin.Context, to, flash string) {
 type pageTemplate struct{ t *template.Template }
 
 var funcs = template.FuncMap{
+	"ref": shortRef,
 	"add": func(a, b int) int { return a + b },
 	"sub": func(a, b int) int { return a - b },
 	"seq": func(n int) []int {
