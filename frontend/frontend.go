@@ -166,6 +166,8 @@ func (s *Site) Mount(r *gin.Engine) {
 	co.POST("/programs/:id/attendance", s.coordAttendance)
 	co.GET("/programs/:id/reports", s.coordReports)
 	co.GET("/programs/:id/reports/:kind", s.coordReportCSV)
+	co.GET("/programs/:id/gates", s.coordGates)
+	co.POST("/programs/:id/gates", s.coordGatesChange)
 	co.GET("/programs/:id/audit", s.coordAudit)
 	co.GET("/programs/:id/audit.csv", s.coordAuditCSV)
 	co.GET("/programs/:id/desk", s.coordDesk)
