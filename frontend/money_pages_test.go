@@ -90,7 +90,7 @@ func TestMoneyPages(t *testing.T) {
 	// The maker's home.
 	mw := newWeb(t, s.e)
 	mw.login(maker.Login, apptest.Password)
-	for lang, words := range map[string][]string{"en": {"I earned", "Paid to me", "The workshop keeps for me", "On its way"},
+	for lang, words := range map[string][]string{"en": {"I earned", "Paid to me", "Kept by the workshop for me", "On its way"},
 		"hi": {"मैंने कमाया", "मुझे मिला"}, "bn": {"আমি আয় করেছি", "আমি হাতে পেয়েছি"}} {
 		p = mw.get("/maker?lang=" + lang)
 		must(t, p, http.StatusOK, words...)
