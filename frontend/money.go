@@ -183,12 +183,7 @@ func (s *Site) saleProducts(ctx context.Context, a accounts.Actor, programID str
 	return out, nil
 }
 
-func (s *Site) renderSale(c *gin.Context, status int, p *Page, prog programs.Program) {
-	ps, err := s.saleProducts(c.Request.Context(), stateOf(c).Actor, prog.ID)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
+func (s *Site) renderSale(c *gin.Context, status int, p *Page, prog programs.Program, ps []saleProduct) {
 	p.Title = stateOf(c).L.T("sale_title")
 	p.D = saleData{Program: prog, Products: ps, Methods: saleMethods}
 	s.render(c, status, "coord_sale", p)
@@ -200,9 +195,14 @@ func (s *Site) coordSaleForm(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	ps, err := s.saleProducts(c.Request.Context(), stateOf(c).Actor, prog.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	p := s.page(c, "")
 	p.Form["paymentMethod"] = "cash"
-	s.renderSale(c, http.StatusOK, p, prog)
+	s.renderSale(c, http.StatusOK, p, prog, ps)
 }
 
 // coordSale records a sale made in person: the quantities typed per product, the way it was
@@ -265,7 +265,7 @@ func (s *Site) coordSale(c *gin.Context) {
 	if p.Errors["_"] == "" {
 		p.Errors["_"] = l.T("error_fix_fields")
 	}
-	s.renderSale(c, http.StatusUnprocessableEntity, p, prog)
+	s.renderSale(c, http.StatusUnprocessableEntity, p, prog, ps)
 }
 
 // saleErrors puts the service's refusal next to the product it is about, in the reader's
