@@ -161,30 +161,6 @@ func (s *Site) coordShip(c *gin.Context) {
 	s.redirectFlash(c, to, "shipped")
 }
 
-// moneyView is a maker's money in few words: earned, paid out, still coming.
-type moneyView struct {
-	Earned, Paid, Waiting int64
-	// AwaitingDispatch is the part of Waiting whose package is not sent yet: a wage is payable
-	// only once the work has left the workshop.
-	AwaitingDispatch int64
-	Currency         string
-}
-
-func (s *Site) makerMoney(ctx context.Context, a accounts.Actor, makerID string) (*moneyView, error) {
-	e, err := s.Payments.Earnings(ctx, a, makerID)
-	if err != nil {
-		if fault.KindOf(err) == fault.NotFound {
-			return nil, nil
-		}
-		return nil, err
-	}
-	if e.Balance.Currency == "" && len(e.Entries) == 0 {
-		return nil, nil
-	}
-	return &moneyView{Earned: e.Balance.Pending + e.Balance.Transferred, Paid: e.Balance.Transferred,
-		Waiting: e.Balance.Pending, AwaitingDispatch: e.Balance.AwaitingDispatch, Currency: e.Balance.Currency}, nil
-}
-
 // makerPayouts opens Stripe's onboarding for the maker's payouts.
 func (s *Site) makerPayouts(c *gin.Context) {
 	st := stateOf(c)
@@ -224,15 +200,6 @@ func (s *Site) coordProgramPayouts(c *gin.Context) {
 		return
 	}
 	s.goExternal(c, ob.URL, st.L.T("payouts_continue"))
-}
-
-// programSales is the payout report for the reports page.
-func (s *Site) programSales(ctx context.Context, a accounts.Actor, programID string) (*payments.PayoutReport, error) {
-	r, err := s.Payments.Payouts(ctx, a, programID, time.Time{}, time.Time{})
-	if err != nil {
-		return nil, err
-	}
-	return &r, nil
 }
 
 // exportSales writes the payout report as CSV, and records the export.

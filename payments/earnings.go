@@ -107,6 +107,12 @@ type PayoutRow struct {
 	Transferred int64 `json:"transferred"`
 	Reversed    int64 `json:"reversed"`
 	Disbursed   int64 `json:"disbursed"`
+	// ToMaker is the part of Transferred that reached the maker's own Stripe account.
+	ToMaker int64 `json:"toMaker"`
+	// ToProgram is the rest of Transferred: wages transferred to the program's account as
+	// paying agent, or collected by the program in person at an offline sale. The program owes
+	// it to the maker, less what it disbursed.
+	ToProgram int64 `json:"toProgram"`
 }
 
 // PayoutReport is a program's payouts over [From, To).
@@ -194,6 +200,11 @@ func (s *Service) Payouts(ctx context.Context, actor accounts.Actor, programID s
 		case EntryTransferred, EntryCollected:
 			r.Transferred += e.Amount
 			r.Earned += e.Amount
+			if e.Status == EntryTransferred && e.PayeeType == PayeeMaker && e.Settlement != SettleOffline {
+				r.ToMaker += e.Amount
+			} else {
+				r.ToProgram += e.Amount
+			}
 		case EntryReversed:
 			r.Reversed += e.Amount
 		}
@@ -218,6 +229,8 @@ func (s *Service) Payouts(ctx context.Context, actor accounts.Actor, programID s
 		rep.Totals.Transferred += r.Transferred
 		rep.Totals.Reversed += r.Reversed
 		rep.Totals.Disbursed += r.Disbursed
+		rep.Totals.ToMaker += r.ToMaker
+		rep.Totals.ToProgram += r.ToProgram
 	}
 	pf := bson.M{"programId": programID, "kind": bson.M{"$in": []string{KindShipping, KindProgramRefund}}}
 	if len(created) > 0 {
