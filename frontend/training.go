@@ -260,11 +260,15 @@ func (s *Site) coordOutcome(c *gin.Context) {
 	}
 	var due *training.FollowUp
 	for i, f := range r.FollowUps {
-		if f.MakerID == m.ID && followUpKey(f.EnrollmentID, f.Months) == key && (f.Status == training.FollowUpDue || f.Status == training.FollowUpOverdue) {
+		if f.MakerID == m.ID && followUpKey(f.EnrollmentID, f.Months) == key {
 			due = &r.FollowUps[i]
 		}
 	}
-	if due == nil { // recorded already (a second tap), or not hers
+	switch {
+	case due == nil || due.Status == training.FollowUpUpcoming:
+		s.notFound(c)
+		return
+	case due.Status == training.FollowUpDone: // a second tap: it was recorded already
 		s.redirectFlash(c, "/coordinator/programs/"+prog.ID+"/training", "outcome_saved")
 		return
 	}

@@ -254,11 +254,17 @@ func TestFollowUpForm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var due training.FollowUp
+	var due, upcoming training.FollowUp
 	for _, f := range r.FollowUps {
 		if f.MakerID == rupa && f.Months == 3 {
 			due = f
 		}
+		if f.MakerID == recent && f.Months == 3 {
+			upcoming = f
+		}
+	}
+	if due.Status != training.FollowUpDue || upcoming.Status != training.FollowUpUpcoming {
+		t.Fatalf("follow-ups of the report: %+v, %+v", due, upcoming)
 	}
 	from, _ := due.Window()
 	action := "/coordinator/makers/" + rupa + "/outcomes"
@@ -300,6 +306,9 @@ func TestFollowUpForm(t *testing.T) {
 		os[0].Verification != "verified_document" || os[0].Notes != "Works at a boutique in Salt Lake" {
 		t.Fatalf("outcomes %+v, %v", os, err)
 	}
+	// A follow-up she does not have, or one not due yet, is not there.
+	must(t, w.post(action, form("enrollment", "not-an-enrolment")), http.StatusNotFound)
+	must(t, w.post("/coordinator/makers/"+recent+"/outcomes", form("enrollment", upcoming.EnrollmentID)), http.StatusNotFound)
 	// A second tap records nothing more.
 	must(t, w.post(action, form()), http.StatusOK, "The follow-up is saved.")
 	if os, _ = e.App.Training.Outcomes(ctx, coord, rupa); len(os) != 1 {
