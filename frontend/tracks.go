@@ -298,18 +298,18 @@ type enrolPage struct {
 
 // coordEnrolForm shows the tracks a maker can be enrolled in, with a start date.
 func (s *Site) coordEnrolForm(c *gin.Context) {
-	st := stateOf(c)
-	p := s.page(c, "")
-	p.Form["enrolledOn"] = s.now().Format("2006-01-02")
-	s.renderEnrol(c, http.StatusOK, p, st)
-}
-
-func (s *Site) renderEnrol(c *gin.Context, status int, p *Page, st *state) {
 	m, prog, err := s.scopedMaker(c, c.Param("id"))
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
+	p := s.page(c, "")
+	p.Form["enrolledOn"] = s.now().Format("2006-01-02")
+	s.renderEnrol(c, http.StatusOK, p, m, prog)
+}
+
+func (s *Site) renderEnrol(c *gin.Context, status int, p *Page, m programs.Maker, prog programs.Program) {
+	st := stateOf(c)
 	tracks, err := s.Training.Tracks(c.Request.Context(), st.Actor, prog.ID)
 	if err != nil {
 		s.fail(c, err)
@@ -324,7 +324,7 @@ func (s *Site) renderEnrol(c *gin.Context, status int, p *Page, st *state) {
 func (s *Site) coordEnrol(c *gin.Context) {
 	st := stateOf(c)
 	l := st.L
-	m, _, err := s.scopedMaker(c, c.Param("id"))
+	m, prog, err := s.scopedMaker(c, c.Param("id"))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -334,7 +334,7 @@ func (s *Site) coordEnrol(c *gin.Context) {
 	if p.Form["track"] == "" {
 		p.Errors["track"] = l.T("ferr_required")
 		p.Errors["_"] = l.T("error_fix_fields")
-		s.renderEnrol(c, http.StatusBadRequest, p, st)
+		s.renderEnrol(c, http.StatusBadRequest, p, m, prog)
 		return
 	}
 	_, err = s.Training.Enroll(c.Request.Context(), st.Actor, p.Form["track"], training.EnrollInput{MakerID: m.ID, EnrolledOn: p.Form["enrolledOn"]})
@@ -344,13 +344,13 @@ func (s *Site) coordEnrol(c *gin.Context) {
 	case fe != nil && fe.Code == training.ErrAlreadyEnrolled.Code:
 		p.Errors["track"] = l.T("err_already_enrolled")
 		p.Errors["_"] = l.T("error_fix_fields")
-		s.renderEnrol(c, http.StatusConflict, p, st)
+		s.renderEnrol(c, http.StatusConflict, p, m, prog)
 	case fe != nil && fe.Kind == fault.Invalid && len(fe.Fields) > 0:
 		for f, msg := range fe.Fields {
 			p.Errors[f] = trainingFieldMsg(l, msg)
 		}
 		p.Errors["_"] = l.T("error_fix_fields")
-		s.renderEnrol(c, http.StatusBadRequest, p, st)
+		s.renderEnrol(c, http.StatusBadRequest, p, m, prog)
 	default:
 		s.fail(c, err)
 	}

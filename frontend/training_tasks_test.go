@@ -185,8 +185,11 @@ func TestTrackForm(t *testing.T) {
 	if got := fieldError(t, p, "e-title-0"); got != "This is needed." {
 		t.Fatalf("an emptied step says %q", got)
 	}
-	if v, _ = e.App.Training.Track(ctx, coord, tr.ID, 0); v.Version != 2 {
-		t.Fatalf("a refused edit made version %d", v.Version)
+	// Every step removed: refused next to the steps, the removed one still ticked.
+	p = w.post("/coordinator/tracks/"+tr.ID+"?lang=en", url.Values{"name": {"Hand embroidery"}, "rows": {"1"}, "id_0": {run}, "title_0": {"Running stitch, even"}, "remove_0": {"1"}})
+	must(t, p, http.StatusBadRequest, `<span class="err" role="alert">Add at least one step.</span>`, `name="remove_0" value="1" checked`)
+	if v, _ = e.App.Training.Track(ctx, coord, tr.ID, 0); v.Version != 2 || len(v.Milestones) != 2 {
+		t.Fatalf("a refused edit made version %d with %d steps", v.Version, len(v.Milestones))
 	}
 
 	// Another program's coordinator gets 404 for every track route, and changes nothing.
