@@ -186,8 +186,7 @@ func (s *Site) coordTraining(c *gin.Context) {
 // modify, when given, puts a sent-back form's messages on the page.
 func (s *Site) renderTraining(c *gin.Context, prog programs.Program, r training.Report, day string, modify func(*trainingPage), status int) {
 	st := stateOf(c)
-	now := s.now()
-	today := now.Format("2006-01-02")
+	today := s.now().Format("2006-01-02")
 	if _, err := time.Parse("2006-01-02", day); err != nil || day > today {
 		day = today
 	}
@@ -200,12 +199,11 @@ func (s *Site) renderTraining(c *gin.Context, prog programs.Program, r training.
 			continue
 		}
 		from, to := f.Window()
-		date := today
-		if to.Before(now) {
-			date = to.String() // overdue: what she was doing then, so it settles this follow-up
-		}
+		// The form offers today, or for an overdue one the window's last day (what she was
+		// doing then), so the outcome settles this follow-up.
+		last := min(to.String(), today)
 		d.Due = append(d.Due, followUpForm{FollowUp: f, Key: followUpKey(f.EnrollmentID, f.Months), From: from.String(),
-			To: min(to.String(), today), Date: date, Form: map[string]string{}, Errors: map[string]string{}})
+			To: last, Date: last, Form: map[string]string{}, Errors: map[string]string{}})
 	}
 	for _, t := range r.Tracks {
 		for _, row := range t.Rows {
@@ -273,6 +271,9 @@ func (s *Site) coordOutcome(c *gin.Context) {
 		return
 	}
 	errs := map[string]string{}
+	if form["status"] == "" { // said with the other fields' messages, not after them
+		errs["status"] = l.T("ferr_required")
+	}
 	in := training.OutcomeInput{Date: form["date"], Status: form["status"], Notes: form["notes"], Verification: form["verification"]}
 	if form["income"] != "" {
 		if v, err := money.Parse(form["income"], prog.Currency); err == nil && v >= 0 {
