@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 
 	"github.com/fairhands/marketplace/accounts"
 	"github.com/fairhands/marketplace/fault"
+	"github.com/fairhands/marketplace/money"
 	"github.com/fairhands/marketplace/programs"
 	"github.com/fairhands/marketplace/training"
 )
@@ -130,6 +132,31 @@ type trainingPage struct {
 	Recent map[string][]training.SessionView
 	// Errors are the attendance form's messages, by track.
 	Errors map[string]string
+	// Due are the follow-ups owed now (due or overdue), each with its form; the tile counts them.
+	Due []followUpForm
+}
+
+// followUpForm is one due follow-up with the form that records its outcome. Form and Errors
+// hold what was typed and what to fix, on the form that was sent back.
+type followUpForm struct {
+	training.FollowUp
+	Key, From, To, Date string
+	Form, Errors        map[string]string
+}
+
+// outcomeStatuses and outcomeVerifications are the choices the outcome form offers, as the
+// training service names them (training.OutcomeInput).
+var (
+	outcomeStatuses      = []string{"employed", "self_employed", "in_training", "seeking", "unknown"}
+	outcomeVerifications = []string{training.VerifyClaimed, training.VerifyDocument, training.VerifyVisit}
+)
+
+// Statuses and Verifications list the outcome form's choices for the template.
+func (followUpForm) Statuses() []string      { return outcomeStatuses }
+func (followUpForm) Verifications() []string { return outcomeVerifications }
+
+func followUpKey(enrollmentID string, months int) string {
+	return enrollmentID + "-" + strconv.Itoa(months)
 }
 
 // Present reports whether maker was ticked in the saved class of track.
@@ -155,15 +182,29 @@ func (s *Site) coordTraining(c *gin.Context) {
 	s.renderTraining(c, prog, r, c.Query("date"), nil, http.StatusOK)
 }
 
-// renderTraining draws the training page with the attendance forms for day ("" is today).
-func (s *Site) renderTraining(c *gin.Context, prog programs.Program, r training.Report, day string, errs map[string]string, status int) {
+// renderTraining draws the training page with the attendance forms for day ("" is today);
+// modify, when given, puts a sent-back form's messages on the page.
+func (s *Site) renderTraining(c *gin.Context, prog programs.Program, r training.Report, day string, modify func(*trainingPage), status int) {
 	st := stateOf(c)
 	today := s.now().Format("2006-01-02")
 	if _, err := time.Parse("2006-01-02", day); err != nil || day > today {
 		day = today
 	}
-	d := trainingPage{Program: prog, Report: r, Today: today, Day: day, Errors: errs,
+	d := trainingPage{Program: prog, Report: r, Today: today, Day: day,
 		Saved: map[string]*training.SessionView{}, Recent: map[string][]training.SessionView{}}
+	// Only the follow-ups owed now are listed, so the list and its tile always agree (the
+	// report also lists upcoming and settled ones: listing those under a tile of 0 was the bug).
+	for _, f := range r.FollowUps {
+		if f.Status != training.FollowUpDue && f.Status != training.FollowUpOverdue {
+			continue
+		}
+		from, to := f.Window()
+		// The form offers today, or for an overdue one the window's last day (what she was
+		// doing then), so the outcome settles this follow-up.
+		last := min(to.String(), today)
+		d.Due = append(d.Due, followUpForm{FollowUp: f, Key: followUpKey(f.EnrollmentID, f.Months), From: from.String(),
+			To: last, Date: last, Form: map[string]string{}, Errors: map[string]string{}})
+	}
 	for _, t := range r.Tracks {
 		for _, row := range t.Rows {
 			if row.NeedsAttention {
@@ -184,9 +225,100 @@ func (s *Site) renderTraining(c *gin.Context, prog programs.Program, r training.
 			}
 		}
 	}
+	if modify != nil {
+		modify(&d)
+	}
 	p := s.page(c, st.L.T("coord_training"))
 	p.D = d
 	s.render(c, status, "coord_training", p)
+}
+
+// coordOutcome records the outcome of a due follow-up (what she is doing, income, how it was
+// checked, notes) and goes back to the training page, where that follow-up is no longer due. A
+// bad entry comes back on that follow-up's own form, with what was typed.
+func (s *Site) coordOutcome(c *gin.Context) {
+	st := stateOf(c)
+	l := st.L
+	ctx := c.Request.Context()
+	m, prog, err := s.scopedMaker(c, c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	form := map[string]string{}
+	for _, k := range []string{"enrollment", "months", "date", "status", "income", "verification", "notes"} {
+		form[k] = strings.TrimSpace(c.PostForm(k))
+	}
+	months, _ := strconv.Atoi(form["months"])
+	key := followUpKey(form["enrollment"], months)
+	r, err := s.Training.ProgramReport(ctx, st.Actor, prog.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var due *training.FollowUp
+	for i, f := range r.FollowUps {
+		if f.MakerID == m.ID && followUpKey(f.EnrollmentID, f.Months) == key {
+			due = &r.FollowUps[i]
+		}
+	}
+	switch {
+	case due == nil || due.Status == training.FollowUpUpcoming:
+		s.notFound(c)
+		return
+	case due.Status == training.FollowUpDone: // a second tap: it was recorded already
+		s.redirectFlash(c, "/coordinator/programs/"+prog.ID+"/training", "outcome_saved")
+		return
+	}
+	errs := map[string]string{}
+	if form["status"] == "" { // said with the other fields' messages, not after them
+		errs["status"] = l.T("ferr_required")
+	}
+	in := training.OutcomeInput{Date: form["date"], Status: form["status"], Notes: form["notes"], Verification: form["verification"]}
+	if form["income"] != "" {
+		if v, err := money.Parse(form["income"], prog.Currency); err == nil && v >= 0 {
+			in.MonthlyIncome = &v
+		} else {
+			errs["income"] = l.T("err_money")
+		}
+	}
+	from, to := due.Window()
+	if in.Date == "" { // as the form offers it: today, or the window's last day when that is past
+		in.Date = min(s.now().Format("2006-01-02"), to.String())
+	}
+	if in.Date < from.String() || in.Date > to.String() {
+		if _, perr := time.Parse("2006-01-02", in.Date); perr != nil {
+			errs["date"] = l.T("ferr_date")
+		} else {
+			errs["date"] = l.T("followup_err_window", "From", l.Date(from.Time), "To", l.Date(to.Time))
+		}
+	}
+	if len(errs) == 0 {
+		_, err = s.Training.RecordOutcome(ctx, st.Actor, m.ID, in)
+		if err == nil {
+			s.redirectFlash(c, "/coordinator/programs/"+prog.ID+"/training", "outcome_saved")
+			return
+		}
+		fe, ok := fault.As(err)
+		if !ok || fe.Kind != fault.Invalid || len(fe.Fields) == 0 {
+			s.fail(c, err)
+			return
+		}
+		for f, msg := range fe.Fields {
+			if f == "monthlyIncome" {
+				f = "income"
+			}
+			errs[f] = trainingFieldMsg(l, msg)
+		}
+	}
+	s.renderTraining(c, prog, r, "", func(d *trainingPage) {
+		for i := range d.Due {
+			if d.Due[i].Key == key {
+				d.Due[i].Form, d.Due[i].Errors = form, errs
+				d.Due[i].Date = form["date"]
+			}
+		}
+	}, http.StatusBadRequest)
 }
 
 // coordAttendance records a class: the track, the date, a topic, and a ticked box per person there.
@@ -221,7 +353,7 @@ func (s *Site) coordAttendance(c *gin.Context) {
 			if fe.Fields["present"] != "" {
 				msg = st.L.T("attendance_nobody")
 			}
-			s.renderTraining(c, prog, r, in.Date, map[string]string{c.PostForm("track"): msg}, http.StatusBadRequest)
+			s.renderTraining(c, prog, r, in.Date, func(d *trainingPage) { d.Errors = map[string]string{c.PostForm("track"): msg} }, http.StatusBadRequest)
 			return
 		}
 		s.fail(c, err)

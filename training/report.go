@@ -90,6 +90,11 @@ type FollowUp struct {
 	MarketplaceIncome *int64       `json:"marketplaceIncome,omitempty"`
 }
 
+// Window is the first and last day an outcome may be dated to settle this follow-up.
+func (f FollowUp) Window() (from, to Day) {
+	return DayOf(f.Due.Add(-followUpWindow)), DayOf(f.Due.Add(followUpWindow))
+}
+
 // MakerReport is a maker's latest outcome beside their marketplace income.
 type MakerReport struct {
 	MakerID           string       `json:"makerId"`

@@ -97,6 +97,10 @@ func (s *Service) EditTrack(ctx context.Context, actor accounts.Actor, id string
 	if err := fault.Check(in); err != nil {
 		return TrackView{}, err
 	}
+	if in.Milestones != nil && len(in.Milestones) == 0 {
+		// omitempty lets an empty list through the tags: a track must keep at least one step.
+		return TrackView{}, fault.Fields(map[string]string{"milestones": "must have at least 1 entries"})
+	}
 	if in.Name == nil && in.Description == nil && in.Qualification == nil && in.Milestones == nil {
 		return TrackView{}, fault.New(fault.Invalid, "nothing_to_change", "send at least one of name, description, qualification, milestones")
 	}

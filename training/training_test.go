@@ -202,3 +202,30 @@ func TestDayField(t *testing.T) {
 		}
 	}
 }
+
+// TestFollowUpWindow: an outcome dated on either end of a follow-up's window settles it, a day
+// outside does not, and Window names those ends.
+func TestFollowUpWindow(t *testing.T) {
+	done := time.Date(2025, 1, 10, 0, 0, 0, 0, time.UTC)
+	e := Enrollment{ID: "e1", MakerID: "m1", CompletedOn: done}
+	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	first := followUps(e, "T", nil, now)[0]
+	from, to := first.Window()
+	if first.Months != 3 || first.Status != FollowUpOverdue || from.String() != "2025-03-11" || to.String() != "2025-05-10" {
+		t.Fatalf("3-month follow-up %+v, window %s..%s", first, from, to)
+	}
+	for _, tc := range []struct {
+		day  time.Time
+		want string
+	}{
+		{from.Time, FollowUpDone},
+		{to.Time, FollowUpDone},
+		{from.AddDate(0, 0, -1), FollowUpOverdue},
+		{to.AddDate(0, 0, 1), FollowUpOverdue},
+	} {
+		got := followUps(e, "T", []Outcome{{Date: tc.day, Status: "employed"}}, now)[0].Status
+		if got != tc.want {
+			t.Errorf("outcome on %s: follow-up %s, want %s", tc.day.Format(time.DateOnly), got, tc.want)
+		}
+	}
+}
