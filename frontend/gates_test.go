@@ -28,6 +28,7 @@ func TestSellingGatesPage(t *testing.T) {
 	w := newWeb(t, s.e)
 	w.login(u.Login, apptest.Password)
 	base := "/coordinator/programs/" + s.programID + "/gates"
+	must(t, w.get("/coordinator/programs/"+s.programID+"/training?lang=en"), http.StatusOK, `href="`+base+`"`)
 	must(t, w.get(base+"?lang=en"), http.StatusOK, "Training before selling", "No rule yet", "Soldering basics", `<option value="jewellery">`)
 	must(t, w.post(base, url.Values{"category": {"jewellery"}}), http.StatusBadRequest, "Choose a track", `value="jewellery"`)
 	must(t, w.post(base, url.Values{"category": {"jewellery"}, "trackId": {tr.ID}}), http.StatusOK, "Rule added.", "Needs the track “Soldering basics” completed")
