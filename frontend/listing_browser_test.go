@@ -88,7 +88,8 @@ func TestBrowserListingEdit(t *testing.T) {
 	if still, _ := s.a.Catalog.Product(ctx, tara, p.ID); len(still.Images) != 2 {
 		t.Fatalf("opening the confirmation removed a photo: %d left", len(still.Images))
 	}
-	run(t, phone, "remove", chromedp.Click(sel+` button`, chromedp.ByQuery), chromedp.WaitVisible(".flash", chromedp.ByQuery))
+	run(t, phone, "remove", chromedp.Click(sel+` button`, chromedp.ByQuery), chromedp.WaitNotPresent(sel, chromedp.ByQuery),
+		chromedp.WaitVisible(".flash", chromedp.ByQuery))
 	wantText(t, phone, ".flash", "Photo removed")
 	shot(t, phone, "listing-photo-removed")
 	var srcs []string
