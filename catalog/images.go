@@ -115,8 +115,10 @@ func (s *Service) AddImage(ctx context.Context, actor accounts.Actor, productID 
 	return img, nil
 }
 
-// RemoveImage deletes a photo from a product and from storage. A published product goes back
-// to review.
+// RemoveImage deletes a photo from a product and from storage, at once everywhere it was
+// shown. A published product stays in the shop: what is left was reviewed already, and a photo
+// that should not be public (a face, a place) must be able to go without taking the listing
+// down until the next review.
 func (s *Service) RemoveImage(ctx context.Context, actor accounts.Actor, productID, imageID string) (Product, error) {
 	var removed Image
 	p, err := s.mutate(ctx, actor, productID, func(ctx context.Context, p *Product) error {
@@ -129,9 +131,6 @@ func (s *Service) RemoveImage(ctx context.Context, actor accounts.Actor, product
 		}
 		removed = p.Images[i]
 		p.Images = slices.Delete(p.Images, i, i+1)
-		if p.Status == StatusPublished {
-			p.Status = StatusPendingReview
-		}
 		return nil
 	})
 	if err != nil {

@@ -208,6 +208,16 @@ func (s *Site) Mount(r *gin.Engine) {
 	co.POST("/products/:id/approve", s.coordApprove)
 	co.POST("/products/:id/reject", s.coordReject)
 
+	// Listing editing (frontend/listing.go): every field, removing a photo, archiving.
+	m.GET("/products/:id/edit", s.makerProductEditForm)
+	m.POST("/products/:id/edit", s.makerProductEdit)
+	m.POST("/products/:id/photos/:imageId/delete", s.makerPhotoRemove)
+	m.POST("/products/:id/archive", s.productArchive)
+	co.GET("/products/:id/edit", s.coordProductEditForm)
+	co.POST("/products/:id/edit", s.coordProductEdit)
+	co.POST("/products/:id/photos/:imageId/delete", s.coordPhotoRemove)
+	co.POST("/products/:id/archive", s.productArchive)
+
 	// Admin.
 	ad := g.Group("/admin", s.need(accounts.RoleAdmin))
 	ad.GET("", s.adminHome)

@@ -40,16 +40,23 @@ type productForm struct {
 	Back       string
 	Program    programs.Program
 	Categories []string
-	// The fair-price hint: per hour of work, and the inputs the script needs to update it.
-	HourPrice int64
+	// The fair-price hint: one figure per hour of work, in whole units of the currency, and the
+	// inputs the script needs to update it for the hours and materials typed.
+	HourPrice string
 	Fees      catalog.FeeConfig
 	Symbol    string
 	ForMaker  string // the maker's name when a coordinator acts for them
+	// Edit is set when the form changes an existing product: no photo field (photos are on the
+	// product's page), its status (a published one goes back to review when its content changes)
+	// and the coordinator's reason when it was sent back.
+	Edit   bool
+	Status string
+	Reason string
 }
 
 func (s *Site) newProductForm(prog programs.Program, action, back, forMaker string) productForm {
 	return productForm{Action: action, Back: back, Program: prog, Categories: formCategories,
-		HourPrice: catalog.LowestFairPrice(0, 1, prog, s.Catalog.Fees), Fees: s.Catalog.Fees, Symbol: money.Symbol(prog.Currency), ForMaker: forMaker}
+		HourPrice: wholeMoney(catalog.LowestFairPrice(0, 1, prog, s.Catalog.Fees), prog.Currency), Fees: s.Catalog.Fees, Symbol: money.Symbol(prog.Currency), ForMaker: forMaker}
 }
 
 // makerProgram loads the program of the signed-in maker.
@@ -131,45 +138,10 @@ func (s *Site) createProduct(c *gin.Context, prog programs.Program, makerID stri
 			_ = c.Request.MultipartForm.RemoveAll()
 		}
 	}()
-	for _, k := range []string{"title", "description", "category", "price", "stock", "hours", "materials", "madeToOrder", "leadTimeDays"} {
-		p.Form[k] = strings.TrimSpace(c.PostForm(k))
-	}
-	in := catalog.CreateInput{MakerID: makerID, Title: p.Form["title"], Description: p.Form["description"],
-		Category: p.Form["category"], Currency: prog.Currency}
-	var err error
-	if in.Price, err = money.Parse(p.Form["price"], prog.Currency); err != nil || in.Price <= 0 {
-		p.Errors["price"] = l.T("err_money")
-	}
-	if in.MaterialsCost, err = money.Parse(p.Form["materials"], prog.Currency); err != nil && p.Form["materials"] != "" {
-		p.Errors["materials"] = l.T("err_money")
-	}
-	in.MadeToOrder = p.Form["madeToOrder"] != ""
-	if n, err := strconv.Atoi(p.Form["stock"]); (err != nil || n < 0) && !(in.MadeToOrder && p.Form["stock"] == "") {
-		p.Errors["stock"] = l.T("err_whole_number")
-	} else {
-		in.Stock = n
-	}
-	if in.MadeToOrder {
-		if n, ok := leadTime(p.Form["leadTimeDays"]); ok {
-			in.LeadTimeDays = n
-		} else {
-			p.Errors["leadTimeDays"] = l.T("mto_err_days", "Max", catalog.MaxLeadTimeDays)
-		}
-	}
-	if h, err := strconv.ParseFloat(strings.ReplaceAll(p.Form["hours"], ",", "."), 64); err != nil || h <= 0 || h > 2000 {
-		p.Errors["hours"] = l.T("err_hours")
-	} else {
-		in.HoursOfWork = h
-	}
-	if in.Title == "" {
-		p.Errors["title"] = l.T("ferr_required")
-	}
-	if in.Description == "" {
-		p.Errors["description"] = l.T("ferr_required")
-	}
-	if in.Category == "" {
-		p.Errors["category"] = l.T("err_choose_category")
-	}
+	v := readProductForm(c, l, p, prog.Currency)
+	in := catalog.CreateInput{MakerID: makerID, Title: v.Title, Description: v.Description, Category: v.Category,
+		Currency: prog.Currency, Price: v.Price, MaterialsCost: v.Materials, Stock: v.Stock, HoursOfWork: v.Hours,
+		MadeToOrder: v.MadeToOrder, LeadTimeDays: v.LeadTimeDays}
 	file, _, ferr := c.Request.FormFile("photo")
 	if len(p.Errors) > 0 {
 		p.Errors["_"] = l.T("error_fix_fields")
@@ -245,6 +217,59 @@ func leadTime(v string) (int, bool) {
 	return n, err == nil && n >= 1 && n <= catalog.MaxLeadTimeDays
 }
 
+// productValues are the product form's fields, read and checked.
+type productValues struct {
+	Title, Description, Category string
+	Price, Materials             int64
+	Stock, LeadTimeDays          int
+	Hours                        float64
+	MadeToOrder                  bool
+}
+
+// readProductForm reads the product form (adding or editing) into p.Form, as typed, and puts a
+// message in the reader's language next to each field that is wrong. The catalog checks again.
+func readProductForm(c *gin.Context, l *Loc, p *Page, currency string) productValues {
+	for _, k := range []string{"title", "description", "category", "price", "stock", "hours", "materials", "madeToOrder", "leadTimeDays"} {
+		p.Form[k] = strings.TrimSpace(c.PostForm(k))
+	}
+	v := productValues{Title: p.Form["title"], Description: p.Form["description"], Category: p.Form["category"]}
+	var err error
+	if v.Price, err = money.Parse(p.Form["price"], currency); err != nil || v.Price <= 0 {
+		p.Errors["price"] = l.T("err_money")
+	}
+	if v.Materials, err = money.Parse(p.Form["materials"], currency); err != nil && p.Form["materials"] != "" {
+		p.Errors["materials"] = l.T("err_money")
+	}
+	v.MadeToOrder = p.Form["madeToOrder"] != ""
+	if n, err := strconv.Atoi(p.Form["stock"]); (err != nil || n < 0) && !(v.MadeToOrder && p.Form["stock"] == "") {
+		p.Errors["stock"] = l.T("err_whole_number")
+	} else {
+		v.Stock = n
+	}
+	if v.MadeToOrder {
+		if n, ok := leadTime(p.Form["leadTimeDays"]); ok {
+			v.LeadTimeDays = n
+		} else {
+			p.Errors["leadTimeDays"] = l.T("mto_err_days", "Max", catalog.MaxLeadTimeDays)
+		}
+	}
+	if h, err := strconv.ParseFloat(strings.ReplaceAll(p.Form["hours"], ",", "."), 64); err != nil || h <= 0 || h > 2000 {
+		p.Errors["hours"] = l.T("err_hours")
+	} else {
+		v.Hours = h
+	}
+	if v.Title == "" {
+		p.Errors["title"] = l.T("ferr_required")
+	}
+	if v.Description == "" {
+		p.Errors["description"] = l.T("ferr_required")
+	}
+	if v.Category == "" {
+		p.Errors["category"] = l.T("err_choose_category")
+	}
+	return v
+}
+
 // productFieldErrors maps the catalog's field names onto the form's.
 func (s *Site) productFieldErrors(l *Loc, p *Page, err error) {
 	s.fieldErrors(l, p, err)
@@ -263,13 +288,19 @@ func (s *Site) productFieldErrors(l *Loc, p *Page, err error) {
 // privateProduct is a product as its maker and coordinators see it.
 type privateProduct struct {
 	V         catalog.ProductView
-	Pics      []Picture
+	Pics      []privatePic
 	Bar       WageBar
 	Problem   string
 	Fair      bool
 	Coord     bool
 	MakerName string
 	Base      string
+}
+
+// privatePic is a photo on the product's own page, with the id its remove button names.
+type privatePic struct {
+	Picture
+	ID string
 }
 
 func (s *Site) loadPrivateProduct(c *gin.Context) (privateProduct, error) {
@@ -286,7 +317,7 @@ func (s *Site) loadPrivateProduct(c *gin.Context) (privateProduct, error) {
 	d := privateProduct{V: v, Bar: wageBar(v.Wage.Breakdown, prod.Price, prod.Currency),
 		Fair: v.Wage.Fair || prod.WageException != "", Base: "/maker/products/" + prod.ID}
 	for _, img := range prod.Images {
-		d.Pics = append(d.Pics, picture(img))
+		d.Pics = append(d.Pics, privatePic{Picture: picture(img), ID: img.ID})
 	}
 	switch c.Query("problem") {
 	case "wage", "training", "photo", "other":
@@ -308,10 +339,7 @@ func (s *Site) makerProductView(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	p := s.page(c, d.V.Title)
-	p.Maker = true
-	p.D = d
-	s.render(c, http.StatusOK, "product_private", p)
+	s.render(c, http.StatusOK, "product_private", s.privatePage(c, d))
 }
 
 func (s *Site) coordProduct(c *gin.Context) {
@@ -320,9 +348,7 @@ func (s *Site) coordProduct(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	p := s.page(c, d.V.Title)
-	p.D = d
-	s.render(c, http.StatusOK, "product_private", p)
+	s.render(c, http.StatusOK, "product_private", s.privatePage(c, d))
 }
 
 // productSubmit sends a draft for review (the maker, or a coordinator for the maker).
@@ -343,51 +369,77 @@ func (s *Site) productSubmit(c *gin.Context, base string) {
 func (s *Site) makerProductSubmit(c *gin.Context) { s.productSubmit(c, "/maker/products/") }
 func (s *Site) coordProductSubmit(c *gin.Context) { s.productSubmit(c, "/coordinator/products/") }
 
-// productUpdate changes price and stock (the changes a maker makes most, e.g. after a refusal).
+// productUpdate changes price and stock (the changes a maker makes most, e.g. after a refusal),
+// and made-to-order. A mistake shows the product's page again with what was typed and the
+// message next to the field.
 func (s *Site) productUpdate(c *gin.Context, base string) {
 	st := stateOf(c)
 	l := st.L
-	id := c.Param("id")
-	var in catalog.UpdateInput
-	if v := strings.TrimSpace(c.PostForm("price")); v != "" {
-		// The price is typed in the product's currency, whose minor digits decide what "5.5" is.
-		prod, err := s.Catalog.Product(c.Request.Context(), st.Actor, id)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		price, err := money.Parse(v, prod.Currency)
-		if err != nil || price <= 0 {
-			s.fail(c, fault.Fields(map[string]string{"price": l.T("err_money")}))
-			return
-		}
-		in.Price = &price
+	d, err := s.loadPrivateProduct(c)
+	if err != nil {
+		s.fail(c, err)
+		return
 	}
-	if v := strings.TrimSpace(c.PostForm("stock")); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			s.fail(c, fault.Fields(map[string]string{"stock": l.T("err_whole_number")}))
-			return
+	prod := d.V.Product
+	p := s.privatePage(c, d)
+	var in catalog.UpdateInput
+	for _, k := range []string{"price", "stock", "leadTimeDays"} {
+		if v, ok := c.GetPostForm(k); ok {
+			p.Form[k] = strings.TrimSpace(v)
 		}
-		in.Stock = &n
+	}
+	if v := p.Form["price"]; c.PostForm("price") != "" {
+		// The price is typed in the product's currency, whose minor digits decide what "5.5" is.
+		if price, err := money.Parse(v, prod.Currency); err != nil || price <= 0 {
+			p.Errors["price"] = l.T("err_money")
+		} else {
+			in.Price = &price
+		}
+	}
+	if was, ok := c.GetPostForm("stockWas"); ok {
+		p.Form["stockWas"] = was
+	}
+	if v := p.Form["stock"]; c.PostForm("stock") != "" && v != p.Form["stockWas"] {
+		// Only a changed count is written: a sale since the page opened keeps its count.
+		if n, err := strconv.Atoi(v); err != nil || n < 0 {
+			p.Errors["stock"] = l.T("err_whole_number")
+		} else {
+			in.Stock = &n
+		}
 	}
 	if c.PostForm("mtoForm") != "" {
 		mto := c.PostForm("madeToOrder") != ""
 		in.MadeToOrder = &mto
+		delete(p.Form, "madeToOrder")
 		if mto {
-			n, ok := leadTime(c.PostForm("leadTimeDays"))
-			if !ok {
-				s.fail(c, fault.Fields(map[string]string{"leadTimeDays": l.T("mto_err_days", "Max", catalog.MaxLeadTimeDays)}))
-				return
+			p.Form["madeToOrder"] = "1"
+			if n, ok := leadTime(p.Form["leadTimeDays"]); ok {
+				in.LeadTimeDays = &n
+			} else {
+				p.Errors["leadTimeDays"] = l.T("mto_err_days", "Max", catalog.MaxLeadTimeDays)
 			}
-			in.LeadTimeDays = &n
 		}
 	}
-	if _, err := s.Catalog.Update(c.Request.Context(), st.Actor, id, in); err != nil {
+	if len(p.Errors) > 0 {
+		p.Errors["_"] = l.T("error_fix_fields")
+		s.render(c, http.StatusBadRequest, "product_private", p)
+		return
+	}
+	next, err := s.Catalog.Update(c.Request.Context(), st.Actor, prod.ID, in)
+	if err != nil {
+		if k := fault.KindOf(err); k == fault.Invalid || k == fault.Unprocessable || k == fault.Conflict {
+			s.productFieldErrors(l, p, err)
+			s.render(c, http.StatusUnprocessableEntity, "product_private", p)
+			return
+		}
 		s.fail(c, err)
 		return
 	}
-	s.redirectFlash(c, base+id, "product_saved")
+	if prod.Status == catalog.StatusPublished && next.Status == catalog.StatusPendingReview {
+		s.redirectFlash(c, base+prod.ID, "listing_back_in_review")
+		return
+	}
+	s.redirectFlash(c, base+prod.ID, "product_saved")
 }
 
 func (s *Site) makerProductUpdate(c *gin.Context) { s.productUpdate(c, "/maker/products/") }
@@ -515,9 +567,8 @@ func (s *Site) reviewFailed(c *gin.Context, err error) {
 		s.fail(c, lerr)
 		return
 	}
-	p := s.page(c, d.V.Title)
+	p := s.privatePage(c, d)
 	s.fieldErrors(st.L, p, err)
 	p.Form["reason"], p.Form["wageException"] = c.PostForm("reason"), c.PostForm("wageException")
-	p.D = d
 	s.render(c, http.StatusUnprocessableEntity, "product_private", p)
 }
