@@ -1,11 +1,14 @@
 package demo
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/fairhands/marketplace/accounts"
@@ -88,11 +91,20 @@ func goodsFor(p programs.Program) []productSeed {
 	return goods["Kolkata"]
 }
 
-// seedCatalog lists three products for each demo maker through the real lifecycle: most are
-// approved and published, two per program wait for review, and one per program was sent back
-// with a reason, so every screen has something to show.
+// listing is a demo product being listed: who makes it, who reviews it, and where it sits in
+// its maker's three.
+type listing struct {
+	maker, coord accounts.Actor
+	product      catalog.Product
+	g            productSeed
+	i, j         int // the maker's place in the program, the product's among hers
+}
+
+// seedCatalog lists three products for each demo maker, each with a drawn photo, through the
+// real lifecycle: most are approved and published, two per program wait for review, and one
+// per program was sent back with a reason, so every screen has something to show.
 func seedCatalog(ctx context.Context, a *app.App) (map[string][]catalog.Product, error) {
-	published := map[string][]catalog.Product{}
+	var all []listing
 	for _, ps := range seeds {
 		coordUser, err := a.Accounts.UserByLogin(ctx, ps.coordinator.Email)
 		if err != nil {
@@ -133,25 +145,59 @@ func seedCatalog(ctx context.Context, a *app.App) (map[string][]catalog.Product,
 				if err != nil {
 					return nil, fmt.Errorf("product %q: %w", g.title, err)
 				}
-				if _, err := a.Catalog.Submit(ctx, maker, p.ID); err != nil {
-					return nil, fmt.Errorf("submit %q: %w", g.title, err)
-				}
-				switch {
-				case j == 2 && (i == 1 || i == 3): // waiting for the coordinator
-				case j == 2 && i == 4:
-					if _, err := a.Catalog.Reject(ctx, coord, p.ID, "Lovely work. Please add a photo that shows the clasp, then send it again."); err != nil {
-						return nil, fmt.Errorf("reject %q: %w", g.title, err)
-					}
-				default:
-					if _, err := a.Catalog.Approve(ctx, coord, p.ID, catalog.ReviewInput{}); err != nil {
-						return nil, fmt.Errorf("approve %q: %w", g.title, err)
-					}
-					published[prog.ID] = append(published[prog.ID], p)
-				}
+				all = append(all, listing{maker: maker, coord: coord, product: p, g: g, i: i, j: j})
 			}
 		}
 	}
+	if err := addPhotos(ctx, a, all); err != nil {
+		return nil, err
+	}
+	published := map[string][]catalog.Product{}
+	for _, l := range all {
+		p, g := l.product, l.g
+		if _, err := a.Catalog.Submit(ctx, l.maker, p.ID); err != nil {
+			return nil, fmt.Errorf("submit %q: %w", g.title, err)
+		}
+		switch {
+		case l.j == 2 && (l.i == 1 || l.i == 3): // waiting for the coordinator
+		case l.j == 2 && l.i == 4:
+			if _, err := a.Catalog.Reject(ctx, l.coord, p.ID, "Lovely work. Please add a photo that shows the clasp, then send it again."); err != nil {
+				return nil, fmt.Errorf("reject %q: %w", g.title, err)
+			}
+		default:
+			if _, err := a.Catalog.Approve(ctx, l.coord, p.ID, catalog.ReviewInput{}); err != nil {
+				return nil, fmt.Errorf("approve %q: %w", g.title, err)
+			}
+			published[p.ProgramID] = append(published[p.ProgramID], p)
+		}
+	}
 	return published, nil
+}
+
+// addPhotos draws each product's photo and uploads it as its maker, through the same path as a
+// maker's own photo (re-encoded without metadata, in every rendition). Drawing and re-encoding
+// are the slow part of seeding, so they run on every core (the catalog allows two at a time).
+func addPhotos(ctx context.Context, a *app.App, all []listing) error {
+	next := make(chan listing)
+	errs := make(chan error, len(all))
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), 4) {
+		wg.Go(func() {
+			for l := range next {
+				photo := productPhoto(l.g.title, l.g.category)
+				if _, err := a.Catalog.AddImage(ctx, l.maker, l.product.ID, bytes.NewReader(photo)); err != nil {
+					errs <- fmt.Errorf("photo of %q: %w", l.g.title, err)
+				}
+			}
+		})
+	}
+	for _, l := range all {
+		next <- l
+	}
+	close(next)
+	wg.Wait()
+	close(errs)
+	return <-errs // nil when there was none
 }
 
 // AddProducts adds n published products spread over the demo makers, for load tests. They are

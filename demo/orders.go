@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/fairhands/marketplace/accounts"
 	"github.com/fairhands/marketplace/app"
@@ -115,5 +116,85 @@ func seedOrders(ctx context.Context, a *app.App, admin accounts.Actor, published
 			return fmt.Errorf("made-to-order order: %w", err)
 		}
 	}
+	return seedHistory(ctx, a, order, []workshopSales{
+		{byCity["Kolkata"], ck, kol, "cash", "Durga Puja craft fair stall", "", "anu", "farah"},
+		{byCity["Mumbai"], cm, mum, "upi", "Kala Ghoda arts festival stall", "DEMO-UPI-", "joy", "neel"},
+	})
+}
+
+// workshopSales is what a demo program sold besides the orders above: two online orders and a
+// craft-fair stall, paid to its makers in cash or by UPI.
+type workshopSales struct {
+	prog              programs.Program
+	coord             accounts.Actor
+	published         []catalog.Product
+	method, fair, ref string
+	sentTo, waitingTo string // buyers' names: one order sent, one waiting on the desk
+}
+
+// seedHistory gives every demo maker a sale, so the dashboards, the payout reports and the
+// impact page have figures: the impact page shows money only for groups of 11 makers or more
+// (k = 11), which the twelve demo makers reach together, never one six-maker workshop alone.
+// Each workshop has two more online orders (one sent, one waiting), a craft-fair stall sold
+// through the offline-sale desk with one piece from every maker, and two of those wages handed
+// over and recorded as disbursements.
+func seedHistory(ctx context.Context, a *app.App, order func(string, ...payments.ItemInput) (string, error), ws []workshopSales) error {
+	today := time.Now().UTC().Format(time.DateOnly)
+	for _, w := range ws {
+		makers := byMaker(w.published)
+		if len(makers) < 6 {
+			continue
+		}
+		one := func(k int) payments.ItemInput { return payments.ItemInput{ProductID: makers[k][0].ID, Quantity: 1} }
+		sent, err := order(w.sentTo+"@buyers.demo.fairhands.test", one(2), one(3))
+		if err != nil {
+			return fmt.Errorf("%s order: %w", w.prog.Name, err)
+		}
+		if _, err := a.Payments.Ship(ctx, w.coord, sent, payments.ShipInput{Carrier: "India Post", TrackingNumber: "EK20" + sent[:7] + "IN"}); err != nil {
+			return fmt.Errorf("%s send: %w", w.prog.Name, err)
+		}
+		if _, err := order(w.waitingTo+"@buyers.demo.fairhands.test", one(4), one(5)); err != nil {
+			return fmt.Errorf("%s order: %w", w.prog.Name, err)
+		}
+		var stall []payments.ItemInput
+		for _, ps := range makers {
+			p := ps[len(ps)-1] // each maker's last published piece, sold from stock
+			if p.MadeToOrder {
+				p = ps[0]
+			}
+			if !p.MadeToOrder {
+				stall = append(stall, payments.ItemInput{ProductID: p.ID, Quantity: 1})
+			}
+		}
+		fair, err := a.Payments.OfflineSale(ctx, w.coord, w.prog.ID, payments.OfflineSaleInput{Items: stall, PaymentMethod: w.method, Note: w.fair})
+		if err != nil {
+			return fmt.Errorf("%s craft fair: %w", w.prog.Name, err)
+		}
+		for k, it := range fair.Items[:2] {
+			in := payments.DisbursementInput{MakerID: it.MakerID, Amount: it.Shares.Maker, Method: w.method, Date: today}
+			if w.ref != "" {
+				in.Reference = fmt.Sprintf("%s%04d", w.ref, k+1)
+			}
+			if _, err := a.Payments.RecordDisbursement(ctx, w.coord, w.prog.ID, in); err != nil {
+				return fmt.Errorf("%s disbursement: %w", w.prog.Name, err)
+			}
+		}
+	}
 	return nil
+}
+
+// byMaker groups published products by maker, in the order the makers first appear.
+func byMaker(ps []catalog.Product) [][]catalog.Product {
+	var out [][]catalog.Product
+	at := map[string]int{}
+	for _, p := range ps {
+		k, ok := at[p.MakerID]
+		if !ok {
+			k = len(out)
+			at[p.MakerID] = k
+			out = append(out, nil)
+		}
+		out[k] = append(out[k], p)
+	}
+	return out
 }

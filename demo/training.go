@@ -28,6 +28,7 @@ type trackSeed struct {
 	quietDays []int
 	topics    []string
 	gate      string // a catalog category this track must be completed for, if any
+	outcome   string // the verified outcome of whoever completes a qualification track
 }
 
 func ms(title, desc string, hours float64, evidence bool) training.MilestoneInput {
@@ -52,6 +53,7 @@ var trainingSeeds = map[string][]trackSeed{
 				"Bezel is tight; took two attempts to get the stone level.", "Finish is ready for sale."},
 			progress:  []int{5, 3, 2, 1, 2, -1},
 			quietDays: []int{0, 0, 0, 45, 0, 0},
+			outcome:   "Bench job at a partner workshop; offer letter seen.",
 			topics:    []string{"Piercing saw practice", "Filing to a line", "Annealing and pickling", "Soldering jump rings", "Making a bezel", "Setting practice", "Polishing wheel", "Quality check against an order"},
 		},
 		{
@@ -80,8 +82,9 @@ var trainingSeeds = map[string][]trackSeed{
 					ms("A finished kurta to order", "Cuts and stitches a kurta to measurements, ready to sell.", 30, false),
 				}},
 			notes: []string{"Threads the machine confidently.", "Seams are even; slow down on curves.",
-				"Neat hems; darts need pressing.", "Collar lies flat.", ""},
-			progress:  []int{4, 3, 2, 1, -2, -1},
+				"Neat hems; darts need pressing.", "Collar lies flat.", "Kurta fits the measurements; ready to sell."},
+			progress:  []int{5, 3, 2, 1, -2, -1},
+			outcome:   "Tailor at a partner garment unit; offer letter seen.",
 			quietDays: []int{0, 0, 0, 0, 0, 0},
 			topics:    []string{"Threading and bobbins", "Straight seams", "Curved seams", "Hems", "Darts and pleats", "Collars", "Plackets", "Cutting to measurements"},
 		},
@@ -91,7 +94,8 @@ var trainingSeeds = map[string][]trackSeed{
 // seedTraining adds a realistic training picture to each demo program through the training
 // service, acting as the program's coordinator: tracks, enrolments months ago, weekly classes,
 // sign-offs with notes (one with a photo of the work), a withdrawal, someone who needs attention,
-// one completed track with a certificate and a verified outcome, and a selling gate.
+// a completed qualification track with a certificate and a verified outcome in each workshop,
+// and a selling gate.
 func seedTraining(ctx context.Context, a *app.App) error {
 	ps, err := a.Programs.Registry().Programs(ctx, nil)
 	if err != nil {
@@ -182,7 +186,7 @@ func seedTrack(ctx context.Context, a *app.App, actor accounts.Actor, p programs
 		}
 		if done == len(ts.in.Milestones) && ts.in.Qualification != "" {
 			if _, err := a.Training.RecordOutcome(ctx, actor, makerIDs[i], training.OutcomeInput{Date: day(3), Status: training.OutcomeEmployed,
-				MonthlyIncome: ptr(int64(1450000)), Notes: "Bench job at a partner workshop; offer letter seen.", Verification: training.VerifyDocument}); err != nil {
+				MonthlyIncome: ptr(int64(1450000)), Notes: ts.outcome, Verification: training.VerifyDocument}); err != nil {
 				return err
 			}
 		}

@@ -13,6 +13,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/fairhands/marketplace/accounts"
+	"github.com/fairhands/marketplace/catalog"
+	"github.com/fairhands/marketplace/payments"
 )
 
 // server runs `run` like the real binary and returns its base URL and a stop function that
@@ -115,12 +119,89 @@ func TestSeedDemo(t *testing.T) {
 			t.Fatalf("seed output lacks %q:\n%s", want, out.String())
 		}
 	}
+	checkDemoShop(t, env)
 	out.Reset()
 	if err := run(context.Background(), []string{"seed"}, func(k string) string { return env[k] }, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "skipped") {
 		t.Fatalf("second seed did not skip: %s", out.String())
+	}
+}
+
+// checkDemoShop opens the seeded store and checks that the demo looks like a shop: every
+// published product has a photo, and there are sales, wages paid and handed over, and
+// completed training for the dashboards and the impact page.
+func checkDemoShop(t *testing.T, env map[string]string) {
+	t.Helper()
+	ctx := context.Background()
+	a, _, closeDB, err := open(ctx, func(k string) string { return env[k] }, io.Discard, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeDB()
+	if err := a.Catalog.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	page, err := a.Catalog.Search(ctx, catalog.Query{PerPage: catalog.MaxPerPage})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.Total < 20 || len(page.Items) != page.Total {
+		t.Fatalf("published demo products: %d of %d on the page, want at least 20 on one page", len(page.Items), page.Total)
+	}
+	for _, p := range page.Items {
+		if len(p.Images) == 0 {
+			t.Fatalf("published demo product %q has no photo", p.Title)
+		}
+	}
+	progs, err := a.Programs.Registry().Programs(ctx, nil)
+	if err != nil || len(progs) != 2 {
+		t.Fatalf("demo programs: %d, %v", len(progs), err)
+	}
+	earning, err := a.Payments.MakersEarningByProgram(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wages, err := a.Payments.WagesPaidByProgram(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, err := a.Training.Completions(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := a.Accounts.UserByLogin(ctx, "admin@demo.fairhands.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := accounts.ActorOf(u, "test")
+	total := 0
+	for _, p := range progs {
+		// Every maker has sold something; a workshop alone (6 makers) stays under the impact
+		// page's k = 11, both together reach it.
+		if earning[p.ID] != 6 || wages[p.ID]["INR"] <= 0 {
+			t.Fatalf("%s: %d makers earning, wages %v; want all 6 with wages", p.Name, earning[p.ID], wages[p.ID])
+		}
+		total += earning[p.ID]
+		if done[p.ID] == 0 {
+			t.Fatalf("%s: no completed training", p.Name)
+		}
+		ds, err := a.Payments.Disbursements(ctx, admin, p.ID, "")
+		if err != nil || len(ds) < 2 {
+			t.Fatalf("%s: disbursements %d, %v; want at least 2", p.Name, len(ds), err)
+		}
+	}
+	if total < 11 {
+		t.Fatalf("%d demo makers earning: the impact page would hide all wages", total)
+	}
+	orders, err := a.Payments.Orders(ctx, admin, payments.OrderQuery{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(orders)
+	if n, paid := strings.Count(string(b), `"channel":"offline"`), strings.Count(string(b), `"paidAt"`); n != 2 || paid < 10 {
+		t.Fatalf("demo orders: %d craft-fair sales, %d paid orders; want 2 and at least 10", n, paid)
 	}
 }
 
