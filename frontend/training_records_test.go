@@ -210,7 +210,7 @@ func TestMakerCertificate(t *testing.T) {
 	must(t, home, http.StatusOK, "Certificate ready.", `href="`+view+`"`, `action="/maker/training/`+s.enr.ID+`/certificate-name"`,
 		`value="default" checked`, "Shop name: ")
 	p := maker.get(view)
-	must(t, p, http.StatusOK, "Kantha embroidery", "Kolkata Beads", `href="/verify/`+code+`"`, `href="`+view+`?print=1"`)
+	must(t, p, http.StatusOK, "Kantha embroidery", "Kolkata Beads", `href="/verify/`+code+`"`, `href="`+view+`?print=1"`, "You choose.")
 	if !strings.Contains(p.Header.Get("Cache-Control"), "no-store") {
 		t.Fatalf("certificate page cache: %q", p.Header.Get("Cache-Control"))
 	}
@@ -263,5 +263,5 @@ func TestMakerCertificate(t *testing.T) {
 	if err != nil || d.NameSource != training.NameDisplay {
 		t.Fatalf("after going back to the usual name: %+v, %v", d, err)
 	}
-	must(t, s.coord.get(cbase+"/certificate"), http.StatusOK, d.Name, `href="/verify/`+code+`"`)
+	must(t, s.coord.get(cbase+"/certificate"), http.StatusOK, d.Name, `href="/verify/`+code+`"`, "She chooses.", "She asked for this name")
 }
