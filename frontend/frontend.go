@@ -218,6 +218,14 @@ func (s *Site) Mount(r *gin.Engine) {
 	co.POST("/products/:id/photos/:imageId/delete", s.coordPhotoRemove)
 	co.POST("/products/:id/archive", s.productArchive)
 
+	// Training records (frontend/training_records.go): withdrawing an enrolment, certificates
+	// and the name printed on them (evidence photos come with the sign-off above).
+	co.POST("/makers/:id/enrollments/:enrollment/withdraw", s.coordWithdraw)
+	co.GET("/makers/:id/enrollments/:enrollment/certificate", s.coordCertificate)
+	co.POST("/makers/:id/enrollments/:enrollment/certificate-name", s.coordCertificateName)
+	m.GET("/training/:enrollment/certificate", s.makerCertificate)
+	m.POST("/training/:enrollment/certificate-name", s.makerCertificateName)
+
 	// Admin.
 	ad := g.Group("/admin", s.need(accounts.RoleAdmin))
 	ad.GET("", s.adminHome)

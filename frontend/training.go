@@ -16,6 +16,7 @@ import (
 
 	"github.com/fairhands/marketplace/accounts"
 	"github.com/fairhands/marketplace/fault"
+	"github.com/fairhands/marketplace/httpserver"
 	"github.com/fairhands/marketplace/money"
 	"github.com/fairhands/marketplace/programs"
 	"github.com/fairhands/marketplace/training"
@@ -25,6 +26,61 @@ import (
 type progressView struct {
 	Done, Total int
 	Enrollments []training.EnrollmentProgress
+	// Certs holds each completed enrolment's certificate (the name on it and where it comes
+	// from), by enrolment id.
+	Certs map[string]training.CertificateDetail
+	// Errors and Form are a sent-back form's messages and what was typed, by the form's key
+	// (formKey) and field; the form with a message opens by itself.
+	Errors map[string]map[string]string
+	Form   map[string]map[string]string
+}
+
+// formKey names one form of the training section: an enrolment's milestone sign-off, its
+// withdrawal ("withdraw") or its certificate's name ("name").
+func formKey(enrollmentID, what string) string { return enrollmentID + "/" + what }
+
+// Err is the message for field of the form key (enrolment id and what), "" when none.
+func (p *progressView) Err(enrollmentID, what, field string) string {
+	return p.Errors[formKey(enrollmentID, what)][field]
+}
+
+// Sent reports whether the form came back with a message, so it is shown open.
+func (p *progressView) Sent(enrollmentID, what string) bool {
+	return len(p.Errors[formKey(enrollmentID, what)]) > 0
+}
+
+// Typed is what was typed in field of a sent-back form.
+func (p *progressView) Typed(enrollmentID, what, field string) string {
+	return p.Form[formKey(enrollmentID, what)][field]
+}
+
+// Cert is the certificate of a completed enrolment, nil for others.
+func (p *progressView) Cert(enrollmentID string) *training.CertificateDetail {
+	if d, ok := p.Certs[enrollmentID]; ok {
+		return &d
+	}
+	return nil
+}
+
+// sendBack puts a form's messages and input on the view.
+func (p *progressView) sendBack(key string, errs, form map[string]string) {
+	if p.Errors == nil {
+		p.Errors, p.Form = map[string]map[string]string{}, map[string]map[string]string{}
+	}
+	p.Errors[key], p.Form[key] = errs, form
+}
+
+// enrollmentOf returns the maker's enrolment with id from the view, or ErrEnrollmentNotFound:
+// a form on one maker's page never changes another maker's record.
+func (p *progressView) enrollmentOf(id string) (training.EnrollmentProgress, error) {
+	if p != nil {
+		for _, e := range p.Enrollments {
+			if e.ID == id {
+				return e, nil
+			}
+		}
+	}
+	return training.EnrollmentProgress{}, training.ErrEnrollmentNotFound
 }
 
 // Pct is the share done, for the progress bar.
@@ -46,8 +102,15 @@ func (s *Site) progress(ctx context.Context, a accounts.Actor, makerID string) (
 	if len(eps) == 0 {
 		return nil, nil
 	}
-	v := &progressView{Enrollments: eps}
+	v := &progressView{Enrollments: eps, Certs: map[string]training.CertificateDetail{}}
 	for _, e := range eps {
+		if e.Certificate != nil {
+			d, err := s.Training.EnrollmentCertificate(ctx, a, e.ID)
+			if err != nil {
+				return nil, err
+			}
+			v.Certs[e.ID] = d
+		}
 		if e.Status == training.StatusWithdrawn {
 			continue
 		}
@@ -66,35 +129,103 @@ func (s *Site) followUpsDue(ctx context.Context, a accounts.Actor, programID str
 	return r.Summary.FollowUpsDue, nil
 }
 
-// coordMilestone signs off one milestone of a maker's enrolment (a photo may come with it when
-// the milestone needs evidence).
+// coordMilestone signs off one milestone of a maker's enrolment, with a photo of the work when
+// one is attached (a milestone that requires evidence needs one). The service's refusal is said
+// next to the field it is about, on the same form, opened.
 func (s *Site) coordMilestone(c *gin.Context) {
 	st := stateOf(c)
+	l := st.L
 	ctx := c.Request.Context()
 	m, _, err := s.scopedMaker(c, c.Param("id"))
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 11<<20)
-	in := training.SignOffInput{CompletedOn: strings.TrimSpace(c.PostForm("completedOn")), Notes: strings.TrimSpace(c.PostForm("notes"))}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, training.MaxEvidenceBytes+1<<20)
+	if err := c.Request.ParseMultipartForm(4 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		var mbe *http.MaxBytesError
+		if !errors.As(err, &mbe) {
+			s.fail(c, errBadForm)
+			return
+		}
+		// Nothing of the form could be read, so the message goes at the top of the page.
+		s.renderCoordMaker(c, http.StatusRequestEntityTooLarge, func(d *coordMakerData) { d.Error = l.T("err_image_too_large") })
+		return
+	}
+	defer func() {
+		if c.Request.MultipartForm != nil {
+			_ = c.Request.MultipartForm.RemoveAll()
+		}
+	}()
+	pv, err := s.progress(ctx, st.Actor, m.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	enr, err := pv.enrollmentOf(c.PostForm("enrollment"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	milestone := c.PostForm("milestone")
+	form := map[string]string{"completedOn": strings.TrimSpace(c.PostForm("completedOn"))}
+	in := training.SignOffInput{CompletedOn: form["completedOn"], Notes: strings.TrimSpace(c.PostForm("notes"))}
 	if in.CompletedOn == "" {
 		in.CompletedOn = s.now().Format("2006-01-02")
 	}
 	var photo io.Reader
-	if f, _, err := c.Request.FormFile("photo"); err == nil {
+	f, _, ferr := c.Request.FormFile("photo")
+	if ferr == nil {
 		defer f.Close()
 		photo = f
 	}
-	if _, err := s.Training.SignOff(ctx, st.Actor, c.PostForm("enrollment"), c.PostForm("milestone"), in, photo); err != nil {
-		if k := fault.KindOf(err); k == fault.NotFound || k == fault.Internal {
-			s.fail(c, err)
-			return
-		}
-		s.renderCoordMaker(c, http.StatusUnprocessableEntity, func(d *coordMakerData) { d.Error = s.errText(st.L, err) })
+	_, err = s.Training.SignOff(ctx, st.Actor, enr.ID, milestone, in, photo)
+	if err == nil {
+		s.redirectFlash(c, "/coordinator/makers/"+m.ID+"#training", "milestone_signed")
 		return
 	}
-	s.redirectFlash(c, "/coordinator/makers/"+m.ID+"#training", "milestone_signed")
+	if k := fault.KindOf(err); k == fault.NotFound || k == fault.Internal || k == fault.Unavailable {
+		s.fail(c, err)
+		return
+	}
+	errs := signOffErrors(l, s.errText(l, err), err)
+	if ferr == nil && errs["photo"] == "" {
+		errs["photo"] = l.T("photo_choose_again")
+	}
+	status, _, _ := httpserver.Classify(err)
+	s.renderCoordMaker(c, status, func(d *coordMakerData) {
+		if d.Progress != nil {
+			d.Progress.sendBack(formKey(enr.ID, milestone), errs, form)
+		}
+	})
+}
+
+// signOffErrors places a refused sign-off's message: the photo's own refusals (missing, too
+// large, unreadable) next to the photo, a bad date next to the date, anything else on the form.
+func signOffErrors(l *Loc, text string, err error) map[string]string {
+	errs := map[string]string{}
+	fe, _ := fault.As(err)
+	if fe == nil {
+		errs["_"] = text
+		return errs
+	}
+	switch fe.Code {
+	case "evidence_required":
+		errs["photo"] = l.T("err_evidence_required")
+	case "photo_too_large":
+		errs["photo"] = l.T("err_image_too_large")
+	case "photo_unsupported":
+		errs["photo"] = l.T("err_unsupported_image")
+	case "photo_unreadable":
+		errs["photo"] = l.T("err_undecodable_image")
+	default:
+		if msg := fe.Fields["completedOn"]; msg != "" {
+			errs["completedOn"] = trainingFieldMsg(l, msg)
+		} else {
+			errs["_"] = text
+		}
+	}
+	return errs
 }
 
 // coordMilestoneUndo reverses a sign-off made by mistake, with the reason (kept in the record).
