@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"sort"
@@ -172,6 +173,12 @@ func (s *Site) makerPayouts(c *gin.Context) {
 		}
 		p := s.page(c, st.L.T("payouts_setup_button"))
 		p.Maker = true
+		if errors.Is(err, payments.ErrStripeOff) {
+			// The demo runs without Stripe: say what would happen, never "try again".
+			p.D = map[string]any{"Message": st.L.T("payouts_demo_maker")}
+			s.render(c, http.StatusOK, "error", p)
+			return
+		}
 		p.D = map[string]any{"Message": st.L.T("payouts_unavailable")}
 		s.render(c, http.StatusServiceUnavailable, "error", p)
 		return
@@ -195,7 +202,12 @@ func (s *Site) coordProgramPayouts(c *gin.Context) {
 			return
 		}
 		p := s.page(c, st.L.T("program_payouts_button"))
-		p.D = map[string]any{"Message": st.L.T("payouts_unavailable")}
+		if errors.Is(err, payments.ErrStripeOff) {
+			p.D = map[string]any{"Message": st.L.T("payouts_demo_program")}
+			s.render(c, http.StatusOK, "error", p)
+			return
+		}
+		p.D = map[string]any{"Message": st.L.T("payouts_unavailable_staff")}
 		s.render(c, http.StatusServiceUnavailable, "error", p)
 		return
 	}

@@ -190,11 +190,20 @@ func (s *Site) page(c *gin.Context, title string) *Page {
 		Role: string(st.User.Role), Path: c.Request.URL.Path,
 		CSS: s.assetURL("app.css"), JS: s.assetURL("app.js"), Errors: map[string]string{}, Form: map[string]string{}}
 	p.CartCount = s.readCart(c).count()
-	q := c.Request.URL.Query()
+	// Language links lead to a page a browser can open: the same page for a GET; for the answer
+	// to a form (a POST, which a link cannot repeat), the page the form was on, or home.
+	path, q := c.Request.URL.Path, c.Request.URL.Query()
+	if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {
+		path, q = homeFor(st.User.Role), url.Values{}
+		if ref, err := url.Parse(c.Request.Referer()); err == nil && ref.Path != "" && strings.HasPrefix(ref.Path, "/") &&
+			(ref.Host == "" || ref.Host == c.Request.Host) && safeNext(ref.Path) != "" {
+			path, q = ref.Path, ref.Query()
+		}
+	}
 	for _, l := range Languages {
 		q.Set("lang", l.Code)
 		p.LangLinks = append(p.LangLinks, LangLink{Code: l.Code, Name: l.Name, Current: l.Code == st.Lang,
-			Href: c.Request.URL.Path + "?" + q.Encode()})
+			Href: path + "?" + q.Encode()})
 	}
 	if f, err := c.Cookie("flash"); err == nil && f != "" {
 		if p.L.Has("flash_" + f) {

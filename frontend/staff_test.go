@@ -56,6 +56,15 @@ func TestStaffPages(t *testing.T) {
 		"consentPublic": {"1"}, "consentPhotos": {"1"}})
 	must(t, p, http.StatusCreated, "Tara", `src="data:image/png;base64,`)
 	makerInvite := inviteLink(t, p)
+	// The language links of a form's answer lead to a page a link can open, never the POST-only URL.
+	if strings.Contains(p.Body, `href="/coordinator/programs/`+programID+`/makers?lang=`) {
+		t.Fatal("a language link repeats the form's POST address")
+	}
+	for _, lang := range []string{"hi", "bn"} {
+		href := regexpFind(t, p.Body, `href="([^"]*lang=`+lang+`[^"]*)"`)
+		must(t, coord.get(strings.ReplaceAll(href, "&amp;", "&")), http.StatusOK)
+	}
+	coord.get("/coordinator?lang=en")
 
 	// The legal name is not on the dashboard; it shows only on request, and that read is audited.
 	p = coord.get("/coordinator/programs/" + programID)
