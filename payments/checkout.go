@@ -294,7 +294,7 @@ func (s *Service) Quote(ctx context.Context, lines []ItemInput, country string) 
 			qp.ItemsTotal += items[i].Total
 			units += items[i].Quantity
 		}
-		qp.Shipping, qp.Ships = shippingQuote(prog, country, qp.ItemsTotal, units)
+		qp.Shipping, qp.Ships = prog.ShippingQuote(country, qp.ItemsTotal, units)
 		q.Packages = append(q.Packages, qp)
 		q.Shipping += qp.Shipping
 		q.Total += qp.ItemsTotal + qp.Shipping

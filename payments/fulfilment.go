@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/fairhands/marketplace/programs"
 )
 
 // Fulfilment (package) statuses: to_prepare → sent → delivered; cancelled (before it was sent);
@@ -361,10 +359,6 @@ type ScopedOrder struct {
 	OrderItems []ScopedItem `json:"orderItems"`
 }
 
-func describePackage(f Fulfilment) string {
-	return fmt.Sprintf("package %s (%s)", f.ID, f.ProgramID)
-}
-
 // quoteShipping sets each package's shipping charge to country from its program's rates. A
 // program that does not ship there is a 422 naming it.
 func (s *Service) quoteShipping(ctx context.Context, fs []Fulfilment, items []Item, country string) ([]Fulfilment, error) {
@@ -380,7 +374,7 @@ func (s *Service) quoteShipping(ctx context.Context, fs []Fulfilment, items []It
 			subtotal += items[i].Total
 			units += items[i].Quantity
 		}
-		amount, ok := shippingQuote(prog, country, subtotal, units)
+		amount, ok := prog.ShippingQuote(country, subtotal, units)
 		if !ok {
 			e := *ErrNoShipping
 			e.Message = fmt.Sprintf("%s does not ship to %s: remove its items or choose an address in %s", prog.Name, strings.ToUpper(country), prog.Country)
@@ -391,12 +385,3 @@ func (s *Service) quoteShipping(ctx context.Context, fs []Fulfilment, items []It
 	}
 	return fs, nil
 }
-
-// shippingQuote is the program's charge for one package to country.
-func shippingQuote(prog programs.Program, country string, subtotal int64, units int) (int64, bool) {
-	return prog.ShippingQuote(country, subtotal, units)
-}
-
-// programReversesWages reports whether a program chose, with a recorded reason, that refunds
-// of goods already sent take the maker's wage back.
-func programReversesWages(p programs.Program) bool { return p.RefundsReverseWages }

@@ -491,12 +491,7 @@ func (s *Service) Ship(ctx context.Context, actor accounts.Actor, id string, in 
 		return Order{}, err
 	}
 	o, err = s.sendPackages(ctx, actor, o.ID, in, func(fs []Fulfilment) ([]int, error) {
-		var ks []int
-		for k, f := range fs {
-			if actor.Coordinates(f.ProgramID) && f.Status == FulfilToPrepare {
-				ks = append(ks, k)
-			}
-		}
+		ks := ownPackages(actor, fs, FulfilToPrepare)
 		if len(ks) == 0 || !o.paidOrLater() {
 			return nil, statusConflict(o, "paid, with a package of yours still to send")
 		}
@@ -506,6 +501,17 @@ func (s *Service) Ship(ctx context.Context, actor accounts.Actor, id string, in 
 		return Order{}, err
 	}
 	return s.orderFor(actor, o), nil
+}
+
+// ownPackages lists the packages of the actor's programs that are in one of the statuses.
+func ownPackages(actor accounts.Actor, fs []Fulfilment, statuses ...string) []int {
+	var ks []int
+	for k, f := range fs {
+		if actor.Coordinates(f.ProgramID) && slices.Contains(statuses, f.Status) {
+			ks = append(ks, k)
+		}
+	}
+	return ks
 }
 
 // orderFor is the order as the actor may see it after a change (scoped for coordinators).
@@ -523,12 +529,7 @@ func (s *Service) Deliver(ctx context.Context, actor accounts.Actor, id string) 
 		return Order{}, err
 	}
 	o, err = s.deliverPackages(ctx, actor, o.ID, func(fs []Fulfilment) ([]int, error) {
-		var ks []int
-		for k, f := range fs {
-			if actor.Coordinates(f.ProgramID) && (f.Status == FulfilToPrepare || f.Status == FulfilSent) {
-				ks = append(ks, k)
-			}
-		}
+		ks := ownPackages(actor, fs, FulfilToPrepare, FulfilSent)
 		if len(ks) == 0 || !o.paidOrLater() {
 			return nil, statusConflict(o, "paid or shipped")
 		}
@@ -574,12 +575,7 @@ func (s *Service) Cancel(ctx context.Context, actor accounts.Actor, id string, i
 			return s.Cancel(ctx, actor, id, in) // it changed meanwhile (paid?): decide again
 		}
 	case StatusPaid, StatusPartlyShipped:
-		var ks []int
-		for k, f := range o.Packages() {
-			if actor.Coordinates(f.ProgramID) && f.Status == FulfilToPrepare {
-				ks = append(ks, k)
-			}
-		}
+		ks := ownPackages(actor, o.Packages(), FulfilToPrepare)
 		if len(ks) == 0 {
 			return Order{}, statusConflict(o, "paid with a package of yours not yet sent")
 		}
@@ -853,7 +849,7 @@ func (s *Service) settleRefundedWage(ctx context.Context, o Order, i int, actor 
 // reversesWages reports whether a program chose that refunds of sent goods take back wages.
 func (s *Service) reversesWages(ctx context.Context, programID string) bool {
 	p, err := s.dir.Program(ctx, programID)
-	return err == nil && programReversesWages(p)
+	return err == nil && p.RefundsReverseWages
 }
 
 // chargeProgram records that the program bears the refund of item i of package f (or, with i
